@@ -1,0 +1,143 @@
+#include "app/run_command.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "app/exit_codes.hpp"
+#include "app/output_writers.hpp"
+#include "app/temp_dir.hpp"
+#include "computer/syntax_check.hpp"
+#include "world/simulation.hpp"
+
+namespace redrund {
+namespace {
+
+std::optional<std::string> read_host_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream contents;
+  contents << in.rdbuf();
+  return contents.str();
+}
+
+std::vector<std::string> read_lines(const std::string& path) {
+  std::vector<std::string> lines;
+  std::ifstream in(path, std::ios::binary);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+// Copies HOST[:DEST] into the computer's directory; DEST defaults to HOST's file name.
+bool copy_extra_file(const std::string& spec, const std::filesystem::path& root) {
+  const auto colon = spec.rfind(':');
+  const std::string host = colon == std::string::npos ? spec : spec.substr(0, colon);
+  std::string dest = colon == std::string::npos ? std::filesystem::path(host).filename().string()
+                                                : spec.substr(colon + 1);
+  const auto target = (root / std::filesystem::path(dest).relative_path()).lexically_normal();
+  if (target.string().rfind(root.string(), 0) != 0) {
+    std::cerr << "redrund: --file " << spec << ": destination outside the computer\n";
+    return false;
+  }
+  const auto contents = read_host_file(host);
+  if (!contents) {
+    std::cerr << "redrund: --file " << spec << ": cannot read " << host << "\n";
+    return false;
+  }
+  std::filesystem::create_directories(target.parent_path());
+  std::ofstream(target, std::ios::binary) << *contents;
+  return true;
+}
+
+// Real time: one tick every 50 ms of wall time; events run as soon as they are queued.
+run_end run_real_time(simulation& sim, const std::function<bool()>& done, tick_t limit_ticks) {
+  const auto start = std::chrono::steady_clock::now();
+  while (true) {
+    sim.run_ready();
+    if (done()) return run_end::condition_met;
+    if (sim.clock().now_ticks >= limit_ticks) return run_end::time_limit;
+    std::this_thread::sleep_until(start + std::chrono::milliseconds(50) * (sim.clock().now_ticks + 1));
+    sim.advance_tick();
+  }
+}
+
+int report_outcome(const computer& c, run_end end, double time_limit_seconds) {
+  if (c.startup_state() == program_state::failed || !c.stop_reason().empty())
+    return exit_code::program_failed;
+  if (!c.is_on() || c.startup_state() == program_state::succeeded) return exit_code::success;
+  if (end == run_end::nothing_left)
+    std::cerr << "redrund: the program is waiting for an event that can never arrive\n";
+  else
+    std::cerr << "redrund: simulated time limit of " << time_limit_seconds << " s reached\n";
+  return exit_code::time_limit;
+}
+
+}  // namespace
+
+CLI::App* add_run_command(CLI::App& app, run_options& options) {
+  CLI::App* run = app.add_subcommand("run", "Run one program on one simulated computer");
+  run->add_option("--seed", options.seed, "Seed for every random stream of the run");
+  run->add_flag("--real-time", options.real_time, "Follow the wall clock instead of virtual time");
+  run->add_option("--time-limit", options.time_limit_seconds, "Simulated seconds before giving up (exit 3)")
+      ->check(CLI::PositiveNumber);
+  run->add_option("--data", options.data_dir, "Keep the computer's files in this directory");
+  run->add_option("--id", options.id, "Computer id");
+  run->add_option("--label", options.label, "Computer label");
+  run->add_option("--file", options.extra_files, "HOST[:DEST] file to copy into the computer (repeatable)");
+  run->add_option("--input", options.input_file, "File whose lines read() returns")->check(CLI::ExistingFile);
+  run->add_option("command", options.command, "FILE [ARGS...]")->required();
+  // Everything after FILE belongs to the program, even if it looks like an option.
+  run->positionals_at_end();
+  run->prefix_command();
+  return run;
+}
+
+int run_program(const run_options& options) {
+  const std::filesystem::path program_path = options.command.front();
+  const auto source = read_host_file(program_path);
+  if (!source) {
+    std::cerr << "redrund: cannot read " << program_path.string() << "\n";
+    return exit_code::usage_error;
+  }
+  const std::string program_name = program_path.filename().string();
+  if (auto error = check_syntax(*source, program_name)) {
+    std::cerr << "redrund: " << *error << "\n";
+    return exit_code::usage_error;
+  }
+  std::optional<temp_dir> scratch;
+  std::filesystem::path data = options.data_dir;
+  if (data.empty()) data = scratch.emplace().path();
+  std::filesystem::create_directories(data);
+  std::ofstream(data / program_name, std::ios::binary) << *source;
+  for (const auto& spec : options.extra_files)
+    if (!copy_extra_file(spec, std::filesystem::absolute(data).lexically_normal())) return exit_code::usage_error;
+
+  computer_setup setup;
+  setup.id = options.id;
+  setup.label = options.label;
+  setup.data_dir = data;
+  setup.seed = options.seed;
+  setup.startup = startup_program{program_name, {options.command.begin() + 1, options.command.end()}};
+  if (!options.input_file.empty()) setup.input_lines = read_lines(options.input_file);
+
+  world_clock start;
+  if (options.real_time)
+    start.epoch_start_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch()).count();
+  simulation sim(start);
+  stdio_output output;
+  computer& c = sim.add_computer(std::move(setup), output);
+  c.turn_on();
+  const auto limit = static_cast<tick_t>(std::ceil(options.time_limit_seconds * ticks_per_second));
+  const auto done = [&c] { return !c.is_on(); };
+  const run_end end = options.real_time ? run_real_time(sim, done, limit) : run_virtual(sim, done, limit);
+  const int status = report_outcome(c, end, options.time_limit_seconds);
+  c.shutdown();
+  std::fflush(stdout);
+  return status;
+}
+
+}  // namespace redrund

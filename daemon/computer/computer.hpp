@@ -1,0 +1,127 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "computer/event_queue.hpp"
+#include "computer/output.hpp"
+#include "computer/terminal.hpp"
+#include "computer/timers.hpp"
+#include "config/limits.hpp"
+#include "core/clock.hpp"
+#include "core/rng.hpp"
+
+namespace redrund {
+
+class machine;
+class vfs;
+
+struct startup_program {
+  std::string program;             // path inside the computer, run through the shell
+  std::vector<std::string> args;
+};
+
+struct computer_setup {
+  std::uint32_t id = 0;
+  std::string label;
+  std::filesystem::path data_dir;  // the computer's own files (its "/")
+  computer_limits limits;
+  std::uint64_t seed = 0;          // the run's seed; math.random derives from (seed, id)
+  std::optional<startup_program> startup;
+  std::vector<std::string> input_lines;  // what read() returns, line by line
+};
+
+// What became of the startup program, for `redrund run` and scenario verdicts.
+enum class program_state : std::uint8_t { none, running, succeeded, failed };
+
+// Counters a computer keeps about itself; reported, never used for decisions.
+struct computer_stats {
+  std::uint64_t events_processed = 0;
+  std::uint64_t events_discarded_by_filter = 0;
+  std::uint64_t memory_errors = 0;
+  std::uint64_t timeouts_soft = 0;
+  std::uint64_t timeouts_hard = 0;
+  std::uint64_t output_lines_truncated = 0;
+};
+
+// One simulated computer: its event queue, timers, terminal, files and Lua machine.
+// Sim thread only. The world drives it: queue_event / run_events / tick.
+class computer {
+ public:
+  computer(computer_setup setup, const world_clock& clock, output_sink& output);
+  ~computer();
+  computer(const computer&) = delete;
+  computer& operator=(const computer&) = delete;
+
+  std::uint32_t id() const { return setup_.id; }
+  const std::string& label() const { return setup_.label; }
+  void set_label(std::string label) { setup_.label = std::move(label); }
+  const computer_limits& limits() const { return setup_.limits; }
+
+  // Lifecycle. turn_on boots the VM (bios, APIs, top level); shutdown closes it.
+  void turn_on();
+  void shutdown();
+  bool is_on() const { return machine_ != nullptr; }
+  // Bytes the Lua state has allocated (0 when off).
+  std::size_t memory_bytes() const;
+  // Why the computer stopped, when it stopped on its own (error, timeout); else empty.
+  const std::string& stop_reason() const { return stop_reason_; }
+
+  // Events. A full queue drops the event and counts it; an off computer drops it too.
+  bool queue_event(event e);
+  bool has_pending_events() const { return !queue_.empty(); }
+  const event_queue& queue() const { return queue_; }
+  // Resumes the machine with up to events_max queued events; returns how many ran.
+  std::size_t run_events(std::size_t events_max);
+
+  // Called once per world tick, after the clock advanced: fires due alarms, then timers.
+  void tick();
+  // The tick of the next timer or alarm, if any (virtual time jumps to it when idle).
+  std::optional<tick_t> next_due_tick() const;
+
+  // For the bindings (sim thread, inside this computer's Lua).
+  vfs& files() { return *files_; }
+  terminal& term() { return terminal_; }
+  timer_set& timers() { return timers_; }
+  const world_clock& clock() const { return clock_; }
+  rng& random() { return random_; }
+  computer_stats& stats() { return stats_; }
+  const computer_stats& stats() const { return stats_; }
+  // Ticks since this boot (os.clock).
+  tick_t uptime_ticks() const { return clock_.now_ticks - boot_tick_; }
+  // os.shutdown / os.reboot: take effect when the current resume returns.
+  void request_stop(bool reboot) { stop_request_ = reboot ? stop_request::reboot : stop_request::shutdown; }
+  std::optional<std::string> next_input_line();
+  void set_error_output(bool on) { terminal_.set_stream(on ? output_stream::err : output_stream::out); }
+
+  program_state startup_state() const { return program_state_; }
+  void set_program_finished(bool ok) { program_state_ = ok ? program_state::succeeded : program_state::failed; }
+  const std::optional<startup_program>& startup() const { return setup_.startup; }
+
+ private:
+  enum class stop_request : std::uint8_t { none, shutdown, reboot };
+
+  void handle_machine_stop(const std::string& reason);
+  void apply_stop_request();
+
+  computer_setup setup_;
+  const world_clock& clock_;
+  event_queue queue_;
+  timer_set timers_;
+  terminal terminal_;
+  std::unique_ptr<vfs> files_;
+  std::unique_ptr<machine> machine_;
+  rng random_;
+  computer_stats stats_;
+  tick_t boot_tick_ = 0;
+  std::size_t next_input_ = 0;
+  stop_request stop_request_ = stop_request::none;
+  program_state program_state_ = program_state::none;
+  std::string stop_reason_;
+};
+
+}  // namespace redrund

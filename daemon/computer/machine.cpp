@@ -1,0 +1,203 @@
+#include "computer/machine.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "computer/api/apis.hpp"
+#include "computer/computer.hpp"
+#include "computer/lua_value.hpp"
+#include "core/assert.hpp"
+
+namespace redrund {
+namespace {
+
+// Registry keys are addresses of static chars, so they cannot clash with anything Lua does.
+char main_coroutine_key;
+char host_table_key;
+
+void* lua_allocate(void* user, void* block, std::size_t old_bytes, std::size_t new_bytes) {
+  // When block is null, old_bytes encodes the object type, not a size.
+  return static_cast<machine*>(user)->reallocate(block, block ? old_bytes : 0, new_bytes);
+}
+
+void count_hook(lua_State* L, lua_Debug*) { context_of(L).vm->on_count_hook(L); }
+
+int on_panic(lua_State* L) {
+  // Every call into Lua from the host is protected; reaching here is a host bug.
+  const char* message = lua_tostring(L, -1);
+  std::fprintf(stderr, "redrund: unprotected Lua error: %s\n", message ? message : "?");
+  std::abort();
+}
+
+struct boot_request {
+  std::string_view bios;
+  std::string chunk_name;
+};
+
+// Runs protected: builds the globals, the host table and the top-level coroutine.
+int setup_state(lua_State* L) {
+  const auto* request = static_cast<const boot_request*>(lua_touserdata(L, 1));
+  open_sandboxed_libraries(L);
+  open_native_apis(L);
+  open_host_table(L);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &host_table_key);
+  if (luaL_loadbufferx(L, request->bios.data(), request->bios.size(), request->chunk_name.c_str(), "t") != LUA_OK)
+    return lua_error(L);
+  lua_State* co = lua_newthread(L);
+  lua_pushvalue(L, -2);
+  lua_xmove(L, co, 1);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &main_coroutine_key);
+  return 0;
+}
+
+// Runs protected: pushes an event's name and arguments (allocation may fail).
+int push_event(lua_State* L) {
+  const auto* e = static_cast<const event*>(lua_touserdata(L, 1));
+  lua_settop(L, 0);
+  lua_pushlstring(L, e->name.data(), e->name.size());
+  return 1 + push_values(L, e->args);
+}
+
+// A traceback built without allocating in Lua: used when the VM may be out of memory.
+std::string describe_failure(lua_State* co) {
+  std::string message;
+  if (lua_type(co, -1) == LUA_TSTRING) message = lua_tostring(co, -1);
+  else message = std::string("(error object is a ") + luaL_typename(co, -1) + " value)";
+  message += "\nstack traceback:";
+  lua_Debug frame;
+  for (int level = 0; level < 32 && lua_getstack(co, level, &frame); ++level) {
+    if (!lua_getinfo(co, "Sl", &frame)) break;
+    message += "\n\t";
+    message += frame.short_src;
+    if (frame.currentline > 0) message += ":" + std::to_string(frame.currentline);
+  }
+  return message;
+}
+
+}  // namespace
+
+machine::machine(computer& owner, const computer_limits& limits)
+    : owner_(owner), limits_(limits), context_{&owner, this} {}
+
+machine::~machine() {
+  if (state_ == nullptr) return;
+  lua_sethook(state_, nullptr, 0, 0);
+  lua_close(state_);
+}
+
+void* machine::reallocate(void* block, std::size_t old_bytes, std::size_t new_bytes) {
+  if (new_bytes == 0) {
+    std::free(block);
+    memory_bytes_ -= old_bytes;
+    return nullptr;
+  }
+  // Only growth can fail: Lua assumes shrinking never does.
+  if (new_bytes > old_bytes && memory_bytes_ - old_bytes + new_bytes > limits_.memory_bytes_max) {
+    ++owner_.stats().memory_errors;
+    return nullptr;
+  }
+  void* grown = std::realloc(block, new_bytes);
+  if (grown == nullptr) return nullptr;
+  memory_bytes_ = memory_bytes_ - old_bytes + new_bytes;
+  return grown;
+}
+
+std::optional<std::string> machine::boot(std::string_view bios, std::string_view chunk_name) {
+  REDRUND_ASSERT(state_ == nullptr);
+  state_ = lua_newstate(lua_allocate, this);
+  if (state_ == nullptr) return std::string("not enough memory");
+  lua_atpanic(state_, on_panic);
+  *static_cast<lua_context**>(lua_getextraspace(state_)) = &context_;
+  // Set before anything runs: coroutines copy their creator's hook.
+  lua_sethook(state_, count_hook, LUA_MASKCOUNT, limits_.hook_interval_instructions);
+  boot_request request{bios, "@" + std::string(chunk_name)};
+  lua_pushcfunction(state_, setup_state);
+  lua_pushlightuserdata(state_, &request);
+  if (lua_pcall(state_, 1, 0, 0) != LUA_OK) {
+    std::string message = lua_tostring(state_, -1) ? lua_tostring(state_, -1) : "boot failed";
+    lua_pop(state_, 1);
+    return message;
+  }
+  lua_rawgetp(state_, LUA_REGISTRYINDEX, &main_coroutine_key);
+  main_ = lua_tothread(state_, -1);
+  lua_pop(state_, 1);  // the registry keeps it alive
+  return std::nullopt;
+}
+
+machine_result machine::start() {
+  // The bios gets the host table as its only argument; only the bios keeps it.
+  lua_rawgetp(main_, LUA_REGISTRYINDEX, &host_table_key);
+  lua_pushnil(main_);
+  lua_rawsetp(main_, LUA_REGISTRYINDEX, &host_table_key);
+  return run(1);
+}
+
+machine_result machine::resume(const event& e) {
+  lua_pushcfunction(state_, push_event);
+  lua_pushlightuserdata(state_, const_cast<event*>(&e));
+  if (lua_pcall(state_, 1, LUA_MULTRET, 0) != LUA_OK) {
+    // Not enough memory to even build the event: the computer cannot go on.
+    machine_result result{machine_result::status::errored, describe_failure(state_)};
+    lua_settop(state_, 0);
+    return result;
+  }
+  const int count = lua_gettop(state_);
+  if (!lua_checkstack(main_, count + 1)) {
+    lua_settop(state_, 0);
+    return {machine_result::status::errored, "not enough memory"};
+  }
+  lua_xmove(state_, main_, count);
+  return run(count);
+}
+
+machine_result machine::run(int argument_count) {
+  instructions_since_yield_ = 0;
+  soft_timeout_raised_ = false;
+  int result_count = 0;
+  const int status = lua_resume(main_, state_, argument_count, &result_count);
+  if (hard_abort_) {
+    // Whatever the code did with the error, the computer is shut down (as CC's hard abort).
+    return {machine_result::status::aborted, "Too long without yielding"};
+  }
+  if (status == LUA_YIELD) {
+    has_filter_ = result_count > 0 && lua_type(main_, -result_count) == LUA_TSTRING;
+    if (has_filter_) filter_ = lua_tostring(main_, -result_count);
+    lua_pop(main_, result_count);
+    return {};
+  }
+  if (status == LUA_OK) return {machine_result::status::finished, {}};
+  const auto outcome = hard_abort_ ? machine_result::status::aborted : machine_result::status::errored;
+  return {outcome, describe_failure(main_)};
+}
+
+bool machine::accepts(std::string_view event_name) const {
+  return !has_filter_ || event_name == filter_ || event_name == "terminate";
+}
+
+void machine::on_count_hook(lua_State* L) {
+  instructions_since_yield_ += static_cast<std::uint64_t>(limits_.hook_interval_instructions);
+  if (!hard_abort_ && soft_timeout_raised_ &&
+      instructions_since_yield_ > limits_.timeout_soft_instructions + limits_.timeout_hard_instructions) {
+    hard_abort_ = true;
+    ++owner_.stats().timeouts_hard;
+  }
+  if (hard_abort_) {
+    // Sticky: raise on every instruction of every coroutine until the error reaches the
+    // host, so no pcall loop can hold on to the computer.
+    lua_sethook(L, count_hook, LUA_MASKCOUNT, 1);
+    lua_sethook(main_, count_hook, LUA_MASKCOUNT, 1);
+    lua_pushliteral(L, "Too long without yielding");
+    lua_error(L);
+  }
+  if (!soft_timeout_raised_ && instructions_since_yield_ > limits_.timeout_soft_instructions) {
+    soft_timeout_raised_ = true;
+    ++owner_.stats().timeouts_soft;
+    luaL_where(L, 0);
+    lua_pushliteral(L, "Too long without yielding");
+    lua_concat(L, 2);
+    lua_error(L);
+  }
+}
+
+}  // namespace redrund

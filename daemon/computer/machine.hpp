@@ -1,0 +1,68 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "computer/lua_context.hpp"
+#include "computer/value.hpp"
+#include "config/limits.hpp"
+
+namespace redrund {
+
+class computer;
+
+// What one resume of the top-level coroutine ended in.
+struct machine_result {
+  enum class status : std::uint8_t { yielded, finished, errored, aborted };
+  status outcome = status::yielded;
+  std::string error;  // message and traceback, for errored/aborted
+};
+
+// A computer's Lua state: allocator cap, the instruction-count hook that implements "Too long
+// without yielding", and the top-level coroutine the host resumes with events (as CC's
+// CobaltLuaMachine). Sim thread only; one per computer, never touched by another computer.
+class machine {
+ public:
+  machine(computer& owner, const computer_limits& limits);
+  ~machine();
+  machine(const machine&) = delete;
+  machine& operator=(const machine&) = delete;
+
+  // Sets up the sandboxed globals and natives, then loads `bios` as the body of the
+  // top-level coroutine. Returns an error message if that fails.
+  std::optional<std::string> boot(std::string_view bios, std::string_view chunk_name);
+
+  // The first resume passes no arguments; later ones pass an event's name and arguments.
+  machine_result start();
+  machine_result resume(const event& e);
+
+  // The top-level filter (CC discards events that do not match it, except "terminate").
+  bool accepts(std::string_view event_name) const;
+
+  std::size_t memory_bytes() const { return memory_bytes_; }
+  const computer_limits& limits() const { return limits_; }
+
+  // Hook entry points (called from the C hook and allocator).
+  void on_count_hook(lua_State* L);
+  void* reallocate(void* block, std::size_t old_bytes, std::size_t new_bytes);
+
+ private:
+  machine_result run(int argument_count);
+
+  computer& owner_;
+  const computer_limits& limits_;
+  lua_context context_;
+  lua_State* state_ = nullptr;
+  lua_State* main_ = nullptr;  // the top-level coroutine
+  std::size_t memory_bytes_ = 0;
+  std::uint64_t instructions_since_yield_ = 0;
+  bool soft_timeout_raised_ = false;
+  bool hard_abort_ = false;
+  bool has_filter_ = false;
+  std::string filter_;
+};
+
+}  // namespace redrund

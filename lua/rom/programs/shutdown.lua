@@ -1,0 +1,6 @@
+-- Turns the computer off after a short farewell, as CC's shutdown program does.
+if term.isColour() then term.setTextColour(colours.yellow) end
+print("Goodbye")
+term.setTextColour(colours.white)
+sleep(1)
+os.shutdown()

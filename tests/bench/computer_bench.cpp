@@ -1,0 +1,99 @@
+// Benchmarks for one simulated computer (figures go in the README):
+//  1. events per second through os.pullEvent in a booted computer, as a ratio to a bare
+//     lua_resume loop that pushes the same event name from C, measured in the same run;
+//  2. memory of one idle booted computer (Lua allocation) and RSS of 1,000 of them;
+//  3. boot time of one computer.
+// `--smoke` runs tiny sizes so ctest keeps the benchmark building and running.
+
+#include <lua.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <string>
+
+#include "support/sim_fixture.hpp"
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+double seconds_since(clock_type::time_point start) {
+  return std::chrono::duration<double>(clock_type::now() - start).count();
+}
+
+// Baseline: resume a coroutine that yields forever, passing an event name from C.
+double bare_resume_rate(long iterations) {
+  lua_State* L = luaL_newstate();
+  luaL_requiref(L, "_G", luaopen_base, 1);
+  luaL_requiref(L, "coroutine", luaopen_coroutine, 1);
+  lua_settop(L, 0);
+  lua_State* co = lua_newthread(L);
+  luaL_loadstring(co, "while true do coroutine.yield() end");
+  int results = 0;
+  lua_resume(co, L, 0, &results);
+  const auto start = clock_type::now();
+  for (long i = 0; i < iterations; ++i) {
+    lua_pushliteral(co, "bench");
+    lua_resume(co, L, 1, &results);
+    lua_pop(co, results);
+  }
+  const double rate = static_cast<double>(iterations) / seconds_since(start);
+  lua_close(L);
+  return rate;
+}
+
+// A booted computer whose program pulls "bench" events forever; events come from C++.
+double computer_event_rate(long iterations) {
+  redrund::testing::sim_fixture f;
+  auto& c = f.add(0, "while true do os.pullEvent('bench') end");
+  f.sim().run_ready();
+  const auto start = clock_type::now();
+  for (long i = 0; i < iterations; ++i) {
+    c.queue_event(redrund::event{"bench", {}});
+    c.run_events(1);
+  }
+  return static_cast<double>(iterations) / seconds_since(start);
+}
+
+long rss_kib() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  return -1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const bool smoke = argc > 1 && std::strcmp(argv[1], "--smoke") == 0;
+  const long events = smoke ? 2'000 : 2'000'000;
+  const int computers = smoke ? 10 : 1000;
+
+  const double baseline = bare_resume_rate(events);
+  const double measured = computer_event_rate(events);
+  std::printf("events through os.pullEvent: %.0f/s; bare lua_resume: %.0f/s; ratio %.3f (aim >= 0.5)\n",
+              measured, baseline, measured / baseline);
+
+  redrund::testing::sim_fixture f;
+  const long rss_before = rss_kib();
+  const auto boot_start = clock_type::now();
+  std::size_t lua_bytes = 0;
+  for (int i = 0; i < computers; ++i) {
+    auto& c = f.add(static_cast<std::uint32_t>(i), "while true do os.pullEvent() end");
+    (void)c;
+  }
+  f.sim().run_ready();
+  const double boot_seconds = seconds_since(boot_start) / computers;
+  for (const auto& [id, c] : f.sim().computers()) lua_bytes += c->memory_bytes();
+  const long rss_after = rss_kib();
+  std::printf("idle booted computer: %.1f KiB of Lua memory each; RSS of %d computers: %.1f MiB "
+              "(%.1f KiB each, aim <= 200)\n",
+              static_cast<double>(lua_bytes) / computers / 1024.0, computers,
+              static_cast<double>(rss_after - rss_before) / 1024.0,
+              static_cast<double>(rss_after - rss_before) / computers);
+  std::printf("boot time: %.3f ms per computer (aim < 1 ms), including its data directory\n",
+              boot_seconds * 1000.0);
+  return 0;
+}

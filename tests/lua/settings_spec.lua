@@ -1,0 +1,70 @@
+-- The settings API.
+local spec = require "spec"
+local describe, it, expect = spec.describe, spec.it, spec.expect
+
+describe("settings", function()
+    it("sets, gets and unsets values", function()
+        settings.set("spec.a", 5)
+        expect(settings.get("spec.a")):eq(5)
+        expect(settings.get("spec.missing", "dflt")):eq("dflt")
+        settings.unset("spec.a")
+        expect(settings.get("spec.a")):eq(nil)
+    end)
+    it("copies tables in and out", function()
+        local t = { 1, { 2 } }
+        settings.set("spec.t", t)
+        t[1] = 99
+        local got = settings.get("spec.t")
+        expect(got):same({ 1, { 2 } })
+        got[1] = 42
+        expect(settings.get("spec.t")[1]):eq(1)
+        settings.unset("spec.t")
+    end)
+    it("checks argument types", function()
+        expect.error(settings.set, "spec.f", print):matches("bad argument #2")
+        expect.error(settings.set, nil, 1):matches("bad argument #1")
+    end)
+    it("uses definitions for defaults and types", function()
+        settings.define("spec.d", { description = "A test setting", default = 3, type = "number" })
+        expect(settings.get("spec.d")):eq(3)
+        expect(settings.get("spec.d", 7)):eq(7)
+        expect.error(settings.set, "spec.d", "x"):matches("number expected, got string")
+        settings.set("spec.d", 4)
+        local details = settings.getDetails("spec.d")
+        expect(details):same({ description = "A test setting", default = 3, type = "number", value = 4, changed = true })
+        settings.unset("spec.d")
+        expect(settings.getDetails("spec.d").changed):eq(false)
+        settings.undefine("spec.d")
+        expect(settings.get("spec.d")):eq(nil)
+    end)
+    it("lists names, sorted", function()
+        settings.set("spec.z", 1)
+        settings.set("spec.y", 1)
+        local names = settings.getNames()
+        local mine = {}
+        for _, name in ipairs(names) do
+            if name:sub(1, 5) == "spec." then mine[#mine + 1] = name end
+        end
+        expect(mine):same({ "spec.y", "spec.z" })
+        -- bios defines CC's standard settings.
+        expect(settings.get("shell.allow_startup")):eq(true)
+        expect(settings.get("bios.use_multishell")):eq(true)
+    end)
+    it("saves and loads", function()
+        expect(settings.save("tmp_settings/s")):eq(true)
+        settings.clear()
+        expect(settings.get("spec.z")):eq(nil)
+        expect(settings.load("tmp_settings/s")):eq(true)
+        expect(settings.get("spec.z")):eq(1)
+        expect(settings.load("tmp_settings/none")):eq(false)
+        local file = fs.open("tmp_settings/bad", "w")
+        file.write("not lua {")
+        file.close()
+        expect(settings.load("tmp_settings/bad")):eq(false)
+        settings.unset("spec.z")
+        settings.unset("spec.y")
+        fs.delete("tmp_settings")
+    end)
+end)
+
+spec.finish()
