@@ -210,10 +210,14 @@ function os.version() return "CraftOS 1.9" end
 
 function os.pullEventRaw(filter) return coroutine.yield(filter) end
 
+-- Passes the event through as varargs (no table per event: this runs for every event).
+local function raise_on_terminate(name, ...)
+    if name == "terminate" then error("Terminated", 0) end
+    return name, ...
+end
+
 function os.pullEvent(filter)
-    local event = table.pack(os.pullEventRaw(filter))
-    if event[1] == "terminate" then error("Terminated", 0) end
-    return table.unpack(event, 1, event.n)
+    return raise_on_terminate(os.pullEventRaw(filter))
 end
 
 function sleep(seconds)

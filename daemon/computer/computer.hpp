@@ -46,6 +46,8 @@ struct computer_stats {
   std::uint64_t timeouts_soft = 0;
   std::uint64_t timeouts_hard = 0;
   std::uint64_t output_lines_truncated = 0;
+  // VM instructions executed, counted by the timeout hook (to within its interval).
+  std::uint64_t instructions = 0;
 };
 
 // One simulated computer: its event queue, timers, terminal, files and Lua machine.

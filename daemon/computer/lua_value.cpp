@@ -139,6 +139,11 @@ copy_result copy_arguments(lua_State* L, int first, value_list& out, const value
 
 int push_values(lua_State* L, const value_list& list) {
   luaL_checkstack(L, static_cast<int>(list.items.size()) + 8, "too many values");
+  if (list.tables.empty()) {
+    // No tables, no identity map needed: the common case for timers and most events.
+    for (const value& v : list.items) pusher{L, list, 0}.push(v);
+    return static_cast<int>(list.items.size());
+  }
   lua_createtable(L, static_cast<int>(list.tables.size()), 0);
   const int cache = lua_gettop(L);
   pusher p{L, list, cache};

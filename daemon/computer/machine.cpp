@@ -130,7 +130,11 @@ machine_result machine::start() {
   lua_rawgetp(main_, LUA_REGISTRYINDEX, &host_table_key);
   lua_pushnil(main_);
   lua_rawsetp(main_, LUA_REGISTRYINDEX, &host_table_key);
-  return run(1);
+  machine_result result = run(1);
+  // Booting compiles the whole ROM; collecting its garbage now keeps idle computers small
+  // instead of waiting for the collector's next cycle.
+  if (result.outcome == machine_result::status::yielded) lua_gc(state_, LUA_GCCOLLECT);
+  return result;
 }
 
 machine_result machine::resume(const event& e) {
@@ -176,7 +180,9 @@ bool machine::accepts(std::string_view event_name) const {
 }
 
 void machine::on_count_hook(lua_State* L) {
-  instructions_since_yield_ += static_cast<std::uint64_t>(limits_.hook_interval_instructions);
+  const auto interval = static_cast<std::uint64_t>(hard_abort_ ? 1 : limits_.hook_interval_instructions);
+  instructions_since_yield_ += interval;
+  owner_.stats().instructions += interval;
   if (!hard_abort_ && soft_timeout_raised_ &&
       instructions_since_yield_ > limits_.timeout_soft_instructions + limits_.timeout_hard_instructions) {
     hard_abort_ = true;

@@ -79,7 +79,9 @@ constexpr std::size_t line_chunk_bytes = 4096;
 constexpr std::size_t segment_bytes_max = 255;
 constexpr const char* closed_message = "attempt to use a closed file";
 
-std::uint64_t charge(std::uint64_t size_bytes) { return std::max(size_bytes, vfs::entry_bytes_min); }
+std::uint64_t charge(std::uint64_t size_bytes) {
+  return std::max(size_bytes, vfs::entry_bytes_min);
+}
 
 std::string failure(std::string_view shown, std::string_view reason) {
   std::string message = "/";
@@ -185,7 +187,8 @@ bool glob_match(std::string_view pattern, std::string_view name) {
 
 // The embedded ROM: files are rom_entries(); directories are the prefixes of their paths.
 bool lies_in(std::string_view entry, std::string_view dir) {
-  return entry.size() > dir.size() && entry.substr(0, dir.size()) == dir && entry[dir.size()] == '/';
+  return entry.size() > dir.size() && entry.substr(0, dir.size()) == dir &&
+         entry[dir.size()] == '/';
 }
 
 node_info rom_stat(std::string_view key) {
@@ -335,11 +338,16 @@ std::optional<open_mode> parse_open_mode(std::string_view mode) {
   };
   // Fields: read, write, create, truncate, append, binary.
   static constexpr named_mode modes[] = {
-      {"r", {true, false, false, false, false, false}},  {"rb", {true, false, false, false, false, true}},
-      {"w", {false, true, true, true, false, false}},    {"wb", {false, true, true, true, false, true}},
-      {"a", {false, true, true, false, true, false}},    {"ab", {false, true, true, false, true, true}},
-      {"r+", {true, true, false, false, false, false}},  {"r+b", {true, true, false, false, false, true}},
-      {"w+", {true, true, true, true, false, false}},    {"w+b", {true, true, true, true, false, true}},
+      {"r", {true, false, false, false, false, false}},
+      {"rb", {true, false, false, false, false, true}},
+      {"w", {false, true, true, true, false, false}},
+      {"wb", {false, true, true, true, false, true}},
+      {"a", {false, true, true, false, true, false}},
+      {"ab", {false, true, true, false, true, true}},
+      {"r+", {true, true, false, false, false, false}},
+      {"r+b", {true, true, false, false, false, true}},
+      {"w+", {true, true, true, true, false, false}},
+      {"w+b", {true, true, true, true, false, true}},
   };
   for (const named_mode& candidate : modes) {
     if (candidate.name == mode) return candidate.mode;
@@ -414,6 +422,10 @@ std::string vfs::dir_of(std::string_view path) {
   const std::string clean = sanitize(path, true);
   if (clean.empty()) return "..";
   const std::size_t slash = clean.rfind('/');
+  // Above the root, the parent of ".." is "../..".
+  if (clean.compare(slash == std::string::npos ? 0 : slash + 1, std::string::npos, "..") == 0) {
+    return clean + "/..";
+  }
   return slash == std::string::npos ? std::string() : clean.substr(0, slash);
 }
 
@@ -562,7 +574,9 @@ void vfs::find_in(const location& at, const std::vector<std::string>& parts, std
     return;
   }
   const std::string& part = parts[index];
-  if (part.find_first_of("*?") == std::string::npos) return find_in(child_of(at, part), parts, index + 1, out);
+  if (part.find_first_of("*?") == std::string::npos) {
+    return find_in(child_of(at, part), parts, index + 1, out);
+  }
   if (stat(at).kind != node_kind::dir) return;
   for (const std::string& name : list_node(at)) {
     if (glob_match(part, name)) find_in(child_of(at, name), parts, index + 1, out);
@@ -580,19 +594,24 @@ fs_status vfs::make_dir(std::string_view path) {
 // before creating any, as CC's makeDirectory. Errors name `shown`.
 fs_status vfs::ensure_dirs(const std::vector<std::string>& parts, std::size_t count,
                            const std::string& shown) {
+  if (count == 0) return {};
   unique_fd dir = open_dir(parts, 0);
   std::size_t i = 0;
   for (; dir && i < count; ++i) {
     const node_info node = stat_at(dir.get(), parts[i]);
     if (node.kind == node_kind::missing) break;
-    if (node.kind != node_kind::dir) return {failure(shown, i + 1 == count ? "File exists" : "Access denied")};
+    if (node.kind != node_kind::dir) {
+      return {failure(shown, i + 1 == count ? "File exists" : "Access denied")};
+    }
     dir = unique_fd{::openat(dir.get(), parts[i].c_str(), dir_flags)};
   }
   if (!dir) return {failure(shown, "Access denied")};
   if (i == count) return {};
   if (free_bytes() < (count - i) * entry_bytes_min) return {failure(shown, "Out of space")};
   for (; i < count; ++i) {
-    if (::mkdirat(dir.get(), parts[i].c_str(), 0755) != 0) return {failure(shown, reason_of(errno))};
+    if (::mkdirat(dir.get(), parts[i].c_str(), 0755) != 0) {
+      return {failure(shown, reason_of(errno))};
+    }
     used_bytes_ += entry_bytes_min;
     dir = unique_fd{::openat(dir.get(), parts[i].c_str(), dir_flags)};
     if (!dir) return {failure(shown, "Access denied")};
@@ -641,7 +660,8 @@ fs_status vfs::move(std::string_view from_path, std::string_view to_path) {
   REDRUND_ASSERT(!source.parts.empty() && !target.parts.empty());
   // As CC's MountWrapper.rename, the target's directory is created first.
   const std::size_t target_depth = target.parts.size() - 1;
-  if (auto made = ensure_dirs(target.parts, target_depth, dir_of(target.path)); !made.ok()) return made;
+  const fs_status made = ensure_dirs(target.parts, target_depth, dir_of(target.path));
+  if (!made.ok()) return made;
   const unique_fd source_dir = open_dir(source.parts, source.parts.size() - 1);
   const unique_fd target_dir = open_dir(target.parts, target_depth);
   errno = EACCES;
@@ -674,9 +694,8 @@ fs_status vfs::copy_node(const location& from, const location& to, int depth) {
   if (node.kind == node_kind::file) return copy_file(from, to);
   if (auto made = ensure_dirs(to.parts, to.parts.size(), to.path); !made.ok()) return made;
   for (const std::string& name : list_node(from)) {
-    if (auto copied = copy_node(child_of(from, name), child_of(to, name), depth + 1); !copied.ok()) {
-      return copied;
-    }
+    fs_status copied = copy_node(child_of(from, name), child_of(to, name), depth + 1);
+    if (!copied.ok()) return copied;
   }
   return {};
 }
@@ -738,7 +757,8 @@ fs_status vfs::write_at(int fd, std::uint64_t offset, std::string_view bytes) {
   if (::fstat(fd, &before) != 0) return {"Access denied"};
   const std::uint64_t charged = charge(static_cast<std::uint64_t>(before.st_size));
   std::uint64_t end = 0;
-  if (__builtin_add_overflow(offset, bytes.size(), &end) || end > static_cast<std::uint64_t>(LLONG_MAX)) {
+  if (__builtin_add_overflow(offset, bytes.size(), &end) ||
+      end > static_cast<std::uint64_t>(LLONG_MAX)) {
     return {"Out of space"};
   }
   if (end > charged && end - charged > free_bytes()) return {"Out of space"};
@@ -753,7 +773,8 @@ fs_status vfs::write_at(int fd, std::uint64_t offset, std::string_view bytes) {
   return {};
 }
 
-fs_result<file_handle> vfs::open(std::string_view path, open_mode mode, std::size_t open_files_max) {
+fs_result<file_handle> vfs::open(std::string_view path, open_mode mode,
+                                 std::size_t open_files_max) {
   const auto resolved = resolve(path);
   if (!resolved.ok()) return {0, resolved.error};
   const location& at = resolved.value;
@@ -800,7 +821,8 @@ std::string vfs::read_range(const open_file& file, std::uint64_t offset, std::si
   if (!fd || ::fstat(fd.get(), &st) != 0) return bytes;
   size_bytes = static_cast<std::uint64_t>(st.st_size);
   if (offset >= size_bytes) return bytes;
-  read_fully(fd.get(), offset, static_cast<std::size_t>(std::min<std::uint64_t>(count_max, size_bytes - offset)), bytes);
+  const std::uint64_t count = std::min<std::uint64_t>(count_max, size_bytes - offset);
+  read_fully(fd.get(), offset, static_cast<std::size_t>(count), bytes);
   return bytes;
 }
 
@@ -857,7 +879,9 @@ fs_status vfs::write(file_handle handle, std::string_view bytes) {
   }
   std::uint64_t offset = file->position;
   struct stat st {};
-  if (file->mode.append && ::fstat(fd.get(), &st) == 0) offset = static_cast<std::uint64_t>(st.st_size);
+  if (file->mode.append && ::fstat(fd.get(), &st) == 0) {
+    offset = static_cast<std::uint64_t>(st.st_size);
+  }
   fs_status status = write_at(fd.get(), offset, bytes);
   if (status.ok()) file->position = offset + bytes.size();
   return status;

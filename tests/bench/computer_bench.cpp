@@ -68,13 +68,15 @@ long rss_kib() {
 
 int main(int argc, char** argv) {
   const bool smoke = argc > 1 && std::strcmp(argv[1], "--smoke") == 0;
-  const long events = smoke ? 2'000 : 2'000'000;
-  const int computers = smoke ? 10 : 1000;
+  const bool events_only = argc > 1 && std::strcmp(argv[1], "--events") == 0;
+  const long events = smoke ? 2'000 : (events_only && argc > 2 ? std::atol(argv[2]) : 2'000'000);
+  const int computers = smoke ? 10 : (argc > 2 && std::strcmp(argv[1], "--computers") == 0 ? std::atoi(argv[2]) : 1000);
 
   const double baseline = bare_resume_rate(events);
   const double measured = computer_event_rate(events);
   std::printf("events through os.pullEvent: %.0f/s; bare lua_resume: %.0f/s; ratio %.3f (aim >= 0.5)\n",
               measured, baseline, measured / baseline);
+  if (events_only) return 0;
 
   redrund::testing::sim_fixture f;
   const long rss_before = rss_kib();

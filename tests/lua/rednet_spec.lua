@@ -76,7 +76,7 @@ spec.describe("rednet", function()
     end)
 
     spec.describe("open, close and isOpen", function()
-        spec.it("open the ID channel (id % 65500) and the broadcast channel on two sides", function()
+        spec.it("open the ID channel (id % 65500) and broadcast channel on two sides", function()
             local world = fake_world.new()
             local c = world:add_computer(65501)
             local top, left = c:add_modem("top"), c:add_modem("left")
@@ -454,6 +454,34 @@ spec.describe("rednet", function()
     end)
 end)
 
+-- The API bios loaded into this computer, with rednet.run running beside the shell.
+spec.describe("the booted rednet API", function()
+    if not (rednet and getfenv and sleep) then
+        spec.pending("needs redrund's bios")
+        return
+    end
+
+    spec.it("runs in a private environment and is already running", function()
+        -- The shell side starts first; yield once so bios's rednet.run has begun.
+        sleep(0)
+        local env = getfenv(rednet.run)
+        expect(env == _G):eq(false)
+        expect(env.CHANNEL_REPEAT):eq(65533)
+        expect.error(rednet.run):eq("rednet is already running")
+    end)
+
+    spec.it("loops back to itself and forgets the message ID after 10 s", function()
+        expect(rednet.send(os.getComputerID(), "to me", "self")):eq(true)
+        local sender, message, protocol = rednet.receive("self", 1)
+        expect({ sender, message, protocol }):same({ os.getComputerID(), "to me", "self" })
+        local received = fake_world.get_upvalue(rednet.run, "received_messages")
+        expect(next(received) ~= nil):eq(true)
+        sleep(10)
+        expect(fake_world.get_upvalue(rednet.run, "received_messages")):same({})
+        expect(fake_world.get_upvalue(rednet.run, "prune_received_timer")):eq(nil)
+    end)
+end)
+
 spec.describe("peripheral (rom/apis/peripheral.lua)", function()
     -- Computer 1: a wireless modem on top, a wired hub on back exposing modem_1 and a
     -- printer; computer 2 is reached only through modem_1.
@@ -463,8 +491,14 @@ spec.describe("peripheral (rom/apis/peripheral.lua)", function()
         local b = world:add_computer(2, { 0, 0, 9 }, { rom_peripheral = true })
         a:add_modem("top")
         local remote = a:remote_modem()
-        local printer = { types = { "printer" }, methods = { getPaperLevel = function() return 64 end } }
-        a:add_hub("back", { { name = "modem_1", device = remote }, { name = "printer_0", device = printer } })
+        local printer = {
+            types = { "printer" },
+            methods = { getPaperLevel = function() return 64 end },
+        }
+        a:add_hub("back", {
+            { name = "modem_1", device = remote },
+            { name = "printer_0", device = printer },
+        })
         local modem_b = b:add_modem("bottom", { wired = true })
         world:connect(remote, modem_b)
         a:start_rednet()

@@ -18,26 +18,38 @@ local function make_routines(...)
 end
 
 -- Runs until no more than `keep_alive` routines are left, returning the index of the
--- routine whose end got there.
+-- routine whose end got there. Events are passed along as varargs rather than packed into a
+-- table: this loop runs for every event the computer sees.
 local function run(routines, keep_alive)
     local count = #routines
     local alive = count
     local filters = {}
-    local event = { n = 0 }
-    while true do
+
+    -- Marks routine i finished; returns i when that leaves few enough alive.
+    local function finish(i)
+        routines[i] = false
+        alive = alive - 1
+        if alive <= keep_alive then return i end
+    end
+
+    local function resume(i, co, ...)
+        local ok, result = coroutine.resume(co, ...)
+        if not ok then error(result, 0) end
+        filters[i] = result
+        if coroutine.status(co) == "dead" then return finish(i) end
+    end
+
+    local function dispatch(has_event, name, ...)
         for i = 1, count do
             local co = routines[i]
             if co then
                 local filter = filters[i]
-                if filter == nil or filter == event[1] or event[1] == "terminate" then
-                    local ok, result = coroutine.resume(co, table.unpack(event, 1, event.n))
-                    if not ok then error(result, 0) end
-                    filters[i] = result
-                    if coroutine.status(co) == "dead" then
-                        routines[i] = false
-                        alive = alive - 1
-                        if alive <= keep_alive then return i end
-                    end
+                if not has_event then
+                    local done = resume(i, co)
+                    if done then return done end
+                elseif filter == nil or filter == name or name == "terminate" then
+                    local done = resume(i, co, name, ...)
+                    if done then return done end
                 end
             end
         end
@@ -45,13 +57,17 @@ local function run(routines, keep_alive)
         for i = 1, count do
             local co = routines[i]
             if co and coroutine.status(co) == "dead" then
-                routines[i] = false
-                alive = alive - 1
-                if alive <= keep_alive then return i end
+                local done = finish(i)
+                if done then return done end
             end
         end
-        event = table.pack(os.pullEventRaw())
     end
+
+    local done = dispatch(false)
+    while not done do
+        done = dispatch(true, os.pullEventRaw())
+    end
+    return done
 end
 
 --- Returns the index of the first function to finish.

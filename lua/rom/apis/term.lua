@@ -7,6 +7,10 @@ local expect = dofile("rom/modules/main/cc/expect.lua").expect
 local native_term = term
 local target = native_term
 
+-- Always answered by the native terminal: never forwarded, not required of targets.
+local native_only = { nativePaletteColour = true, nativePaletteColor = true }
+for name in pairs(native_only) do _ENV[name] = native_term[name] end
+
 --- Makes `new_target` the terminal that term.* draws on; returns the previous one.
 function redirect(new_target)
     expect(1, new_target, "table")
@@ -15,7 +19,8 @@ function redirect(new_target)
     end
     -- A target that lacks a method fails only when that method is used.
     for name, fn in pairs(native_term) do
-        if type(name) == "string" and type(fn) == "function" and type(new_target[name]) ~= "function" then
+        if type(name) == "string" and type(fn) == "function" and not native_only[name]
+            and type(new_target[name]) ~= "function" then
             new_target[name] = function()
                 error("Redirect object is missing method " .. name .. ".", 2)
             end

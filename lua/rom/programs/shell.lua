@@ -186,7 +186,10 @@ else
         write(shell.dir() .. "> ")
         term.setTextColour(colours.white)
         local line = read()
-        if line == nil then break end
+        if line == nil then
+            print() -- input ended: finish the prompt's line
+            break
+        end
         if line:match("%S") then shell.run(line) end
     end
 end

@@ -403,7 +403,9 @@ end
 function Computer:spawn(fn, ...)
     local args = table.pack(...)
     local env = self.env
-    local routine = { co = coroutine.create(function() return fn(env, table.unpack(args, 1, args.n)) end) }
+    local routine = {
+        co = coroutine.create(function() return fn(env, table.unpack(args, 1, args.n)) end),
+    }
     self.routines[#self.routines + 1] = routine
     self:resume(routine, {})
     return routine
