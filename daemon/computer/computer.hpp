@@ -18,6 +18,7 @@
 namespace redrund {
 
 class machine;
+class peripheral_bus;
 class vfs;
 
 struct startup_program {
@@ -91,6 +92,9 @@ class computer {
   timer_set& timers() { return timers_; }
   const world_clock& clock() const { return clock_; }
   rng& random() { return random_; }
+  // The peripherals this computer can reach (nullptr: nothing attached).
+  peripheral_bus* peripherals() { return peripherals_; }
+  void set_peripherals(peripheral_bus* bus) { peripherals_ = bus; }
   computer_stats& stats() { return stats_; }
   const computer_stats& stats() const { return stats_; }
   // Ticks since this boot (os.clock).
@@ -118,6 +122,7 @@ class computer {
   std::unique_ptr<vfs> files_;
   std::unique_ptr<machine> machine_;
   rng random_;
+  peripheral_bus* peripherals_ = nullptr;
   computer_stats stats_;
   tick_t boot_tick_ = 0;
   std::size_t next_input_ = 0;

@@ -4,20 +4,63 @@
 
 namespace redrund {
 
-simulation::simulation(world_clock start) : clock_(start) {}
+simulation::simulation(world_config config)
+    : clock_(config.start),
+      network_(config.radio),
+      faults_(std::move(config.faults), config.seed),
+      modems_(network_, faults_, *this) {}
 
-computer& simulation::add_computer(computer_setup setup, output_sink& output) {
+// Computers go first: shutting one down must not reach a network already destroyed.
+simulation::~simulation() { computers_.clear(); }
+
+computer& simulation::add_computer(computer_setup setup, output_sink& output, placement where,
+                                   const std::vector<modem_spec>& modems) {
   const std::uint32_t id = setup.id;
   REDRUND_ASSERT(computers_.find(id) == computers_.end());
   auto created = std::make_unique<computer>(std::move(setup), clock_, output);
   computer& added = *created;
+  added.set_peripherals(&modems_);
   computers_.emplace(id, std::move(created));
+  network_.place(id, std::move(where));
+  for (const modem_spec& spec : modems) network_.attach(id, spec);
   return added;
 }
 
 void simulation::remove_computer(std::uint32_t id) {
   computers_.erase(id);
   events_this_tick_.erase(id);
+  network_.remove_computer(id);
+}
+
+void simulation::move_computer(std::uint32_t id, placement where) { network_.place(id, std::move(where)); }
+
+void simulation::queue_side_event(std::uint32_t id, const char* name, int side) {
+  computer* c = find_computer(id);
+  if (c == nullptr) return;
+  event e{name, {}};
+  e.args.items.push_back(value::of_string(peripheral_sides[side]));
+  c->queue_event(std::move(e));
+}
+
+void simulation::attach_modem(std::uint32_t id, const modem_spec& spec) {
+  if (network_.modem(id, spec.side) != nullptr) detach_modem(id, spec.side);
+  network_.attach(id, spec);
+  queue_side_event(id, "peripheral", spec.side);
+}
+
+void simulation::detach_modem(std::uint32_t id, int side) {
+  if (network_.modem(id, side) == nullptr) return;
+  network_.detach(id, side);
+  queue_side_event(id, "peripheral_detach", side);
+}
+
+void simulation::deliver(std::uint32_t computer_id, event e, tick_t delay_ticks) {
+  if (delay_ticks == 0) {
+    if (computer* c = find_computer(computer_id)) c->queue_event(std::move(e));
+    return;
+  }
+  delayed_.emplace(std::make_pair(clock_.now_ticks + delay_ticks, delayed_sequence_++),
+                   std::make_pair(computer_id, std::move(e)));
 }
 
 computer* simulation::find_computer(std::uint32_t id) {
@@ -51,6 +94,11 @@ bool simulation::any_pending_events() const {
 void simulation::advance_tick() {
   ++clock_.now_ticks;
   events_this_tick_.clear();
+  while (!delayed_.empty() && delayed_.begin()->first.first <= clock_.now_ticks) {
+    auto landing = std::move(delayed_.begin()->second);
+    delayed_.erase(delayed_.begin());
+    deliver(landing.first, std::move(landing.second), 0);
+  }
   for (auto& [id, c] : computers_) c->tick();
 }
 
@@ -60,6 +108,7 @@ void simulation::skip_to_before(tick_t tick) {
 
 std::optional<tick_t> simulation::next_due_tick() const {
   std::optional<tick_t> earliest;
+  if (!delayed_.empty()) earliest = delayed_.begin()->first.first;
   for (const auto& [id, c] : computers_) {
     const auto due = c->next_due_tick();
     if (due && (!earliest || *due < *earliest)) earliest = due;

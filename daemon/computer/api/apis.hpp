@@ -12,6 +12,7 @@ void open_os_api(lua_State* L);
 void open_term_api(lua_State* L);
 void open_fs_api(lua_State* L);
 void open_peripheral_api(lua_State* L);
+void open_redstone_api(lua_State* L);
 // Pushes the private host table the bios receives (see lua/README.md). [-0, +1]
 void open_host_table(lua_State* L);
 

@@ -1,9 +1,10 @@
-// The private host table handed to bios.lua, and the peripheral and redstone natives of a
-// computer with nothing attached (the networked world adds modems).
+// The private host table handed to bios.lua, and the redstone natives (no redstone is
+// simulated: inputs are off).
 
 #include "computer/api/apis.hpp"
 #include "computer/api/binding.hpp"
 #include "computer/computer.hpp"
+#include "computer/peripheral_bus.hpp"
 
 namespace redrund {
 namespace {
@@ -43,52 +44,20 @@ void push_startup(lua_State* L, const startup_program& startup) {
   lua_setfield(L, -2, "args");
 }
 
-// peripheral natives with nothing attached.
-int peripheral_get_names(lua_State* L) {
-  lua_newtable(L);
-  return 1;
-}
-
-int peripheral_nothing(lua_State* L) {
-  check_string(L, 1);
-  lua_pushnil(L);
-  return 1;
-}
-
-int peripheral_is_present(lua_State* L) {
-  check_string(L, 1);
-  lua_pushboolean(L, 0);
-  return 1;
-}
-
-int peripheral_call(lua_State* L) {
-  check_string(L, 1);
-  check_string(L, 2);
-  return luaL_error(L, "No peripheral attached");
-}
-
-constexpr native_function peripheral_functions[] = {
-    {"getNames", peripheral_get_names},  {"isPresent", peripheral_is_present},
-    {"getType", peripheral_nothing},     {"hasType", peripheral_nothing},
-    {"getMethods", peripheral_nothing},  {"call", peripheral_call},
-};
-
 // redstone: sides in CC's order, inputs always off, outputs remembered nowhere.
-constexpr const char* sides[] = {"bottom", "top", "back", "front", "right", "left"};
 
 int redstone_get_sides(lua_State* L) {
   lua_createtable(L, 6, 0);
   for (int i = 0; i < 6; ++i) {
-    lua_pushstring(L, sides[i]);
+    lua_pushstring(L, peripheral_sides[i]);
     lua_rawseti(L, -2, i + 1);
   }
   return 1;
 }
 
 int check_side(lua_State* L, int arg) {
-  const auto side = check_string(L, arg);
-  for (int i = 0; i < 6; ++i)
-    if (side == sides[i]) return i;
+  const int side = side_index(check_string(L, arg));
+  if (side >= 0) return side;
   return luaL_error(L, "bad argument #%d (unknown option %s)", arg, lua_tostring(L, arg));
 }
 
@@ -121,8 +90,7 @@ constexpr native_function redstone_functions[] = {
 
 }  // namespace
 
-void open_peripheral_api(lua_State* L) {
-  register_global_api(L, "peripheral", peripheral_functions);
+void open_redstone_api(lua_State* L) {
   register_global_api(L, "redstone", redstone_functions);
   lua_getglobal(L, "redstone");
   lua_setglobal(L, "rs");

@@ -157,6 +157,7 @@ void open_native_apis(lua_State* L) {
   open_term_api(L);
   open_fs_api(L);
   open_peripheral_api(L);
+  open_redstone_api(L);
 }
 
 }  // namespace redrund

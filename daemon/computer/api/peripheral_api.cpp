@@ -1,0 +1,129 @@
+// The native peripheral API: thin checks over the computer's peripheral_bus.
+// rom/apis/peripheral.lua builds wrap, find and remote names on top.
+
+#include "computer/api/apis.hpp"
+#include "computer/api/binding.hpp"
+#include "computer/computer.hpp"
+#include "computer/lua_value.hpp"
+#include "computer/peripheral_bus.hpp"
+
+namespace redrund {
+
+int side_index(std::string_view name) {
+  for (int i = 0; i < peripheral_side_count; ++i)
+    if (name == peripheral_sides[i]) return i;
+  return -1;
+}
+
+namespace {
+
+void push_strings(lua_State* L, const std::vector<std::string>& strings) {
+  lua_createtable(L, static_cast<int>(strings.size()), 0);
+  for (std::size_t i = 0; i < strings.size(); ++i) {
+    push_string(L, strings[i]);
+    lua_rawseti(L, -2, static_cast<lua_Integer>(i) + 1);
+  }
+}
+
+// Each native below does its C++ work in a scope that ends before anything can raise.
+int peripheral_get_names(lua_State* L) {
+  peripheral_bus* bus = computer_of(L).peripherals();
+  if (bus == nullptr) {
+    lua_newtable(L);
+    return 1;
+  }
+  push_strings(L, bus->names(computer_of(L).id()));
+  return 1;
+}
+
+std::vector<std::string> types_of(lua_State* L, std::string_view name) {
+  peripheral_bus* bus = computer_of(L).peripherals();
+  return bus == nullptr ? std::vector<std::string>{} : bus->types(computer_of(L).id(), name);
+}
+
+int peripheral_is_present(lua_State* L) {
+  const auto name = check_string(L, 1);
+  lua_pushboolean(L, !types_of(L, name).empty());
+  return 1;
+}
+
+int peripheral_get_type(lua_State* L) {
+  const auto name = check_string(L, 1);
+  int count = 0;
+  {
+    const auto types = types_of(L, name);
+    luaL_checkstack(L, static_cast<int>(types.size()) + 1, nullptr);
+    for (const auto& type : types) push_string(L, type);
+    count = static_cast<int>(types.size());
+  }
+  if (count == 0) lua_pushnil(L);
+  return count == 0 ? 1 : count;
+}
+
+int peripheral_has_type(lua_State* L) {
+  const auto name = check_string(L, 1);
+  const auto wanted = check_string(L, 2);
+  bool present = false, has = false;
+  {
+    const auto types = types_of(L, name);
+    present = !types.empty();
+    for (const auto& type : types) has = has || type == wanted;
+  }
+  if (present) lua_pushboolean(L, has);
+  else lua_pushnil(L);
+  return 1;
+}
+
+int peripheral_get_methods(lua_State* L) {
+  const auto name = check_string(L, 1);
+  peripheral_bus* bus = computer_of(L).peripherals();
+  if (bus == nullptr || types_of(L, name).empty()) {
+    lua_pushnil(L);
+    return 1;
+  }
+  push_strings(L, bus->methods(computer_of(L).id(), name));
+  return 1;
+}
+
+// Makes the call and pushes its results, or leaves an error message on the stack.
+bool call_peripheral(lua_State* L, std::string_view name, std::string_view method, int& pushed) {
+  peripheral_bus* bus = computer_of(L).peripherals();
+  if (bus == nullptr) {
+    lua_pushliteral(L, "No peripheral attached");
+    return false;
+  }
+  const auto& limits = computer_of(L).limits();
+  value_list arguments;
+  const copy_result copied = copy_arguments(L, 3, arguments, {limits.value_depth_max, limits.value_bytes_max});
+  if (!copied.ok) {
+    lua_pushstring(L, copied.error);
+    return false;
+  }
+  const peripheral_result result = bus->call(computer_of(L).id(), name, method, arguments);
+  if (!result.ok) {
+    push_string(L, result.error);
+    return false;
+  }
+  pushed = push_values(L, result.results);
+  return true;
+}
+
+int peripheral_call(lua_State* L) {
+  const auto name = check_string(L, 1);
+  const auto method = check_string(L, 2);
+  int pushed = 0;
+  if (!call_peripheral(L, name, method, pushed)) return lua_error(L);
+  return pushed;
+}
+
+constexpr native_function peripheral_functions[] = {
+    {"getNames", peripheral_get_names},  {"isPresent", peripheral_is_present},
+    {"getType", peripheral_get_type},    {"hasType", peripheral_has_type},
+    {"getMethods", peripheral_get_methods}, {"call", peripheral_call},
+};
+
+}  // namespace
+
+void open_peripheral_api(lua_State* L) { register_global_api(L, "peripheral", peripheral_functions); }
+
+}  // namespace redrund
