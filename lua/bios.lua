@@ -464,14 +464,21 @@ end
 
 -- The shell side of the top level. With a startup program, the shell hands its `shell`
 -- object to a function (it accepts one only from here, as a command line cannot contain
--- one), so that the arguments reach the program unsplit.
+-- one), so that the arguments reach the program unsplit; a startup command line is run as
+-- typed at the prompt. Afterwards the computer stays on, as a CC computer sits at its shell
+-- prompt with rednet.run (and any background tasks) still running.
 local function shell_side()
     if startup then
         local ok = false
         os.run({}, "rom/programs/shell.lua", function(shell)
-            ok = shell.execute(startup.program, table.unpack(startup.args or {})) == true
+            if startup.command then
+                ok = shell.run(startup.command) == true
+            else
+                ok = shell.execute(startup.program, table.unpack(startup.args or {})) == true
+            end
         end)
         report_program(ok)
+        while true do os.pullEventRaw() end
     else
         os.run({}, "rom/programs/shell.lua")
     end

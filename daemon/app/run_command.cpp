@@ -67,7 +67,7 @@ run_end run_real_time(simulation& sim, const std::function<bool()>& done, tick_t
 int report_outcome(const computer& c, run_end end, double time_limit_seconds) {
   if (c.startup_state() == program_state::failed || !c.stop_reason().empty())
     return exit_code::program_failed;
-  if (!c.is_on() || c.startup_state() == program_state::succeeded) return exit_code::success;
+  if (c.program_done()) return exit_code::success;
   if (end == run_end::nothing_left)
     std::cerr << "redrund: the program is waiting for an event that can never arrive\n";
   else
@@ -120,7 +120,7 @@ int run_program(const run_options& options) {
   setup.label = options.label;
   setup.data_dir = data;
   setup.seed = options.seed;
-  setup.startup = startup_program{program_name, {options.command.begin() + 1, options.command.end()}};
+  setup.startup = startup_program{program_name, {options.command.begin() + 1, options.command.end()}, {}};
   if (!options.input_file.empty()) setup.input_lines = read_lines(options.input_file);
 
   world_clock start;
@@ -132,7 +132,7 @@ int run_program(const run_options& options) {
   computer& c = sim.add_computer(std::move(setup), output);
   c.turn_on();
   const auto limit = static_cast<tick_t>(std::ceil(options.time_limit_seconds * ticks_per_second));
-  const auto done = [&c] { return !c.is_on(); };
+  const auto done = [&c] { return c.program_done(); };
   const run_end end = options.real_time ? run_real_time(sim, done, limit) : run_virtual(sim, done, limit);
   const int status = report_outcome(c, end, options.time_limit_seconds);
   c.shutdown();

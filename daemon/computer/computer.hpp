@@ -21,9 +21,12 @@ class machine;
 class peripheral_bus;
 class vfs;
 
+// What a computer runs at boot, through its shell: a program with arguments passed as they
+// are, or a command line the shell splits (as if typed at the prompt).
 struct startup_program {
-  std::string program;             // path inside the computer, run through the shell
+  std::string program;             // path inside the computer
   std::vector<std::string> args;
+  std::string command;             // used instead of program/args when not empty
 };
 
 struct computer_setup {
@@ -105,6 +108,8 @@ class computer {
   void set_error_output(bool on) { terminal_.set_stream(on ? output_stream::err : output_stream::out); }
 
   program_state startup_state() const { return program_state_; }
+  // True once the startup program has ended, or the computer is off.
+  bool program_done() const { return !is_on() || program_state_ == program_state::succeeded || program_state_ == program_state::failed; }
   void set_program_finished(bool ok) { program_state_ = ok ? program_state::succeeded : program_state::failed; }
   const std::optional<startup_program>& startup() const { return setup_.startup; }
 

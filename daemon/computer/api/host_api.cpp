@@ -33,7 +33,11 @@ constexpr native_function host_functions[] = {
 };
 
 void push_startup(lua_State* L, const startup_program& startup) {
-  lua_createtable(L, 0, 2);
+  lua_createtable(L, 0, 3);
+  if (!startup.command.empty()) {
+    push_string(L, startup.command);
+    lua_setfield(L, -2, "command");
+  }
   push_string(L, startup.program);
   lua_setfield(L, -2, "program");
   lua_createtable(L, static_cast<int>(startup.args.size()), 0);

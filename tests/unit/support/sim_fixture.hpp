@@ -50,20 +50,21 @@ class sim_fixture {
     setup.data_dir = dirs_.back()->path();
     setup.limits = limits;
     setup.seed = seed_;
-    setup.startup = startup_program{"main.lua", {}};
+    setup.startup = startup_program{"main.lua", {}, {}};
     computer& c = sim_.add_computer(std::move(setup), output);
     c.turn_on();
     return c;
   }
 
-  // Runs until every computer is off, or `limit_seconds` of simulated time.
+  // Runs until every computer's program has ended (or it is off), or `limit_seconds` of
+  // simulated time.
   run_end run(double limit_seconds = 600) {
-    const auto all_off = [this] {
+    const auto all_done = [this] {
       for (const auto& [id, c] : sim_.computers())
-        if (c->is_on()) return false;
+        if (!c->program_done()) return false;
       return true;
     };
-    return run_virtual(sim_, all_off, static_cast<tick_t>(limit_seconds * 20));
+    return run_virtual(sim_, all_done, static_cast<tick_t>(limit_seconds * 20));
   }
 
   // Runs one program on computer 0 to completion and returns its output.
