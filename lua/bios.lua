@@ -380,10 +380,10 @@ local apis_loading = {}
 
 -- The API runs in a private environment; only a copy of its globals becomes _G[name], so
 -- its own functions keep seeing the private table (RedRun depends on this, §6).
-function os.loadAPI(path)
-    expect(1, path, "string")
-    local name = fs.getName(path)
-    if name:sub(-4) == ".lua" then name = name:sub(1, -5) end
+-- Runs an API file in a private environment whose __index is _G and copies its public values
+-- into `api` (CC's os.loadAPI semantics: the API's functions keep the private environment,
+-- so getfenv(rednet.run) is that environment, not _G.rednet). Returns false on failure.
+local function run_api(path, name, api)
     if apis_loading[name] then
         printError("API " .. name .. " is already being loaded")
         return false
@@ -400,12 +400,56 @@ function os.loadAPI(path)
         return false
     end
 
-    local api = {}
     for k, v in pairs(env) do
         if k ~= "_ENV" then api[k] = v end
     end
+    return true
+end
+
+local function api_name(path)
+    local name = fs.getName(path)
+    if name:sub(-4) == ".lua" then name = name:sub(1, -5) end
+    return name
+end
+
+function os.loadAPI(path)
+    expect(1, path, "string")
+    local name = api_name(path)
+    local api = {}
+    if not run_api(path, name, api) then return false end
     _G[name] = api
     return true
+end
+
+-- A ROM API that is loaded the first time anything reads, writes or iterates it. The table in
+-- _G is the API table itself, so references taken before first use stay valid. This keeps an
+-- idle computer small and its boot fast: most programs use a few of the ROM's APIs.
+local function install_lazy_api(path)
+    local name = api_name(path)
+    local api = {}
+    local function materialise()
+        setmetatable(api, nil)
+        run_api(path, name, api)
+    end
+    setmetatable(api, {
+        __index = function(_, key)
+            materialise()
+            return rawget(api, key)
+        end,
+        __newindex = function(_, key, value)
+            materialise()
+            rawset(api, key, value)
+        end,
+        __pairs = function()
+            materialise()
+            return next, api, nil
+        end,
+        __len = function()
+            materialise()
+            return rawlen(api)
+        end,
+    })
+    _G[name] = api
 end
 
 function os.unloadAPI(name)
@@ -416,9 +460,13 @@ end
 ---------------------------------------------------------------------------------------------
 -- Boot.
 
+-- Loaded at once: what the boot itself and the top level use. The rest load on first use.
+local eager_apis = { parallel = true, rednet = true, settings = true, term = true }
 for _, file in ipairs(fs.list("rom/apis")) do
     local path = fs.combine("rom/apis", file)
-    if not fs.isDir(path) then os.loadAPI(path) end
+    if not fs.isDir(path) then
+        if eager_apis[api_name(path)] then os.loadAPI(path) else install_lazy_api(path) end
+    end
 end
 
 -- Settings CC defines at boot, with their defaults, before the user's .settings is read.

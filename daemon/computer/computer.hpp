@@ -29,6 +29,13 @@ struct startup_program {
   std::string command;             // used instead of program/args when not empty
 };
 
+// A background task started at boot as a supervised RedRun task (lua/README.md).
+struct boot_task {
+  std::string name;
+  std::string command;             // shell command line, e.g. "gps host 0 200 0"
+  std::string restart = "never";   // "never" or "on-error"
+};
+
 struct computer_setup {
   std::uint32_t id = 0;
   std::string label;
@@ -37,6 +44,7 @@ struct computer_setup {
   std::uint64_t seed = 0;          // the run's seed; math.random derives from (seed, id)
   std::optional<startup_program> startup;
   std::vector<std::string> input_lines;  // what read() returns, line by line
+  std::vector<boot_task> tasks;          // background tasks started at boot
 };
 
 // What became of the startup program, for `redrund run` and scenario verdicts.
@@ -112,6 +120,7 @@ class computer {
   bool program_done() const { return !is_on() || program_state_ == program_state::succeeded || program_state_ == program_state::failed; }
   void set_program_finished(bool ok) { program_state_ = ok ? program_state::succeeded : program_state::failed; }
   const std::optional<startup_program>& startup() const { return setup_.startup; }
+  const std::vector<boot_task>& boot_tasks() const { return setup_.tasks; }
 
  private:
   enum class stop_request : std::uint8_t { none, shutdown, reboot };

@@ -100,13 +100,33 @@ void open_redstone_api(lua_State* L) {
   lua_setglobal(L, "rs");
 }
 
+namespace {
+
+void push_tasks(lua_State* L, const std::vector<boot_task>& tasks) {
+  lua_createtable(L, static_cast<int>(tasks.size()), 0);
+  for (std::size_t i = 0; i < tasks.size(); ++i) {
+    lua_createtable(L, 0, 3);
+    push_string(L, tasks[i].name);
+    lua_setfield(L, -2, "name");
+    push_string(L, tasks[i].command);
+    lua_setfield(L, -2, "command");
+    push_string(L, tasks[i].restart);
+    lua_setfield(L, -2, "restart");
+    lua_rawseti(L, -2, static_cast<lua_Integer>(i) + 1);
+  }
+}
+
+}  // namespace
+
 void open_host_table(lua_State* L) {
-  lua_createtable(L, 0, 4);
+  lua_createtable(L, 0, 5);
   set_functions(L, host_functions);
   if (const auto& startup = computer_of(L).startup()) {
     push_startup(L, *startup);
     lua_setfield(L, -2, "startup");
   }
+  push_tasks(L, computer_of(L).boot_tasks());
+  lua_setfield(L, -2, "tasks");
 }
 
 }  // namespace redrund
