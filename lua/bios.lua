@@ -11,6 +11,7 @@ local host_read_line = host.read_line
 local host_set_error_output = host.set_error_output
 local host_program_finished = host.program_finished
 local startup = host.startup
+local boot_tasks = host.tasks -- plain data: { {name=, command=, restart=}, ... }
 host = nil
 
 local expect
@@ -461,7 +462,9 @@ end
 -- Boot.
 
 -- Loaded at once: what the boot itself and the top level use. The rest load on first use.
-local eager_apis = { parallel = true, rednet = true, settings = true, term = true }
+-- term and peripheral wrap the native tables of the same name, so they load before those
+-- names are replaced.
+local eager_apis = { parallel = true, peripheral = true, rednet = true, settings = true, term = true }
 for _, file in ipairs(fs.list("rom/apis")) do
     local path = fs.combine("rom/apis", file)
     if not fs.isDir(path) then
@@ -510,12 +513,28 @@ local function report_program(ok)
     end
 end
 
+-- The host's boot tasks become supervised RedRun tasks running their command lines. Called
+-- on the shell side before any startup program: the shell side is resumed first, so the hook
+-- is in place before rednet.run's first pullEventRaw.
+local function start_boot_tasks()
+    if type(boot_tasks) ~= "table" or #boot_tasks == 0 then return end
+    local ok, err = pcall(function()
+        -- Called with a module name, as require would, so it registers silently.
+        local redrun = assert(loadfile("rom/modules/main/redrun.lua", nil, _G))("redrun")
+        for _, task in ipairs(boot_tasks) do
+            redrun.supervise({ name = task.name, command = task.command, restart = task.restart })
+        end
+    end)
+    if not ok then printError("boot tasks: " .. tostring(err)) end
+end
+
 -- The shell side of the top level. With a startup program, the shell hands its `shell`
 -- object to a function (it accepts one only from here, as a command line cannot contain
 -- one), so that the arguments reach the program unsplit; a startup command line is run as
 -- typed at the prompt. Afterwards the computer stays on, as a CC computer sits at its shell
 -- prompt with rednet.run (and any background tasks) still running.
 local function shell_side()
+    start_boot_tasks()
     if startup then
         local ok = false
         os.run({}, "rom/programs/shell.lua", function(shell)

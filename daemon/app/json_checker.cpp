@@ -85,7 +85,7 @@ class duplicate_key_finder {
 }  // namespace
 
 std::string member_path(const std::string& parent, std::string_view key) {
-  if (!is_identifier(key)) return parent + "[" + quoted(key) + "]";
+  if (!is_identifier(key)) return parent + "[" + json_quoted(key) + "]";
   return parent.empty() ? std::string(key) : parent + "." + std::string(key);
 }
 
@@ -93,7 +93,7 @@ std::string index_path(const std::string& parent, std::size_t index) {
   return parent + "[" + std::to_string(index) + "]";
 }
 
-std::string quoted(std::string_view text) {
+std::string json_quoted(std::string_view text) {
   return json(std::string(text)).dump(-1, ' ', false, json::error_handler_t::replace);
 }
 

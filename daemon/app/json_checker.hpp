@@ -17,7 +17,7 @@ namespace redrund {
 std::string member_path(const std::string& parent, std::string_view key);
 std::string index_path(const std::string& parent, std::size_t index);
 // A string as a JSON literal, for messages ("up" -> "\"up\"").
-std::string quoted(std::string_view text);
+std::string json_quoted(std::string_view text);
 
 // Parses JSON, reporting duplicate keys (which the parser would otherwise resolve silently
 // in favour of the last) by path. Throws nlohmann::json::parse_error on malformed input.

@@ -6,6 +6,7 @@
 
 #include "app/exit_codes.hpp"
 #include "app/run_command.hpp"
+#include "app/test_command.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"redrund: simulated ComputerCraft (CC: Tweaked) computers on a rednet network"};
@@ -13,6 +14,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   redrund::run_options run_options;
   CLI::App* run = redrund::add_run_command(app, run_options);
+  redrund::test_options test_options;
+  CLI::App* test = redrund::add_test_command(app, test_options);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -20,5 +23,6 @@ int main(int argc, char** argv) {
     return status == 0 ? 0 : redrund::exit_code::usage_error;
   }
   if (run->parsed()) return redrund::run_program(run_options);
+  if (test->parsed()) return redrund::run_test(test_options);
   return redrund::exit_code::usage_error;
 }

@@ -203,7 +203,7 @@ void scenario_reader::read_modems(const json& v, const std::string& path, std::v
     const auto modem = read_modem(v[i], modem_path);
     if (!modem) continue;
     if (const auto [previous, added] = sides_used.emplace(modem->side, i); !added) {
-      check_.fail(member_path(modem_path, "side"), "another modem is on side " + quoted(peripheral_sides[modem->side]) +
+      check_.fail(member_path(modem_path, "side"), "another modem is on side " + json_quoted(peripheral_sides[modem->side]) +
                                                        " (" + index_path(path, previous->second) + ")");
       continue;
     }
@@ -219,7 +219,7 @@ std::optional<modem_spec> scenario_reader::read_modem(const json& v, const std::
   if (const json* m = check_.member(v, path, "side", true)) {
     const auto side = check_.string(*m, member_path(path, "side"));
     spec.side = side ? side_index(*side) : -1;
-    if (side && spec.side < 0) check_.fail(member_path(path, "side"), "unknown side " + quoted(*side));
+    if (side && spec.side < 0) check_.fail(member_path(path, "side"), "unknown side " + json_quoted(*side));
   }
   ok = ok && spec.side >= 0;
   if (const json* m = check_.member(v, path, "type")) {
@@ -227,7 +227,7 @@ std::optional<modem_spec> scenario_reader::read_modem(const json& v, const std::
     const auto* found = std::find_if(std::begin(modem_kinds), std::end(modem_kinds),
                                      [&](const modem_kind_name& k) { return type && *type == k.name; });
     if (type && found == std::end(modem_kinds))
-      check_.fail(member_path(path, "type"), "unknown modem type " + quoted(*type) + " (expected wireless, ender or wired)");
+      check_.fail(member_path(path, "type"), "unknown modem type " + json_quoted(*type) + " (expected wireless, ender or wired)");
     ok = ok && found != std::end(modem_kinds);
     if (found != std::end(modem_kinds)) spec.kind = found->kind;
   }
@@ -271,7 +271,7 @@ void scenario_reader::read_files(const json& v, const std::string& path, scenari
   for (auto it = normalised.begin(); it != normalised.end(); ++it) {
     const auto next = std::next(it);
     if (next != normalised.end() && next->first.rfind(it->first + "/", 0) == 0)
-      check_.fail(next->second, "inside " + quoted(it->first) + ", which is a file");
+      check_.fail(next->second, "inside " + json_quoted(it->first) + ", which is a file");
   }
   if (total_bytes > out.limits.disk_capacity_bytes)
     check_.fail(path, std::to_string(total_bytes) + " bytes exceed the disk capacity of " +
@@ -296,7 +296,7 @@ void scenario_reader::read_expectations(const json& v, const std::string& path, 
     if (found != std::end(expectation_names))
       out.expect = found->value;
     else if (text)
-      check_.fail(member_path(path, "expect"), "expected \"success\", \"error\" or \"running\", got " + quoted(*text));
+      check_.fail(member_path(path, "expect"), "expected \"success\", \"error\" or \"running\", got " + json_quoted(*text));
   }
   const json* m = check_.member(v, path, "output");
   if (m == nullptr) return;
@@ -305,7 +305,7 @@ void scenario_reader::read_expectations(const json& v, const std::string& path, 
   for (std::size_t i = 0; i < out.output_patterns.size(); ++i) {
     if (const auto problem = lua_pattern_check(out.output_patterns[i]))
       check_.fail(m->is_string() ? output_path : index_path(output_path, i),
-                  "invalid Lua pattern " + quoted(out.output_patterns[i]) + ": " + *problem);
+                  "invalid Lua pattern " + json_quoted(out.output_patterns[i]) + ": " + *problem);
   }
 }
 

@@ -56,7 +56,9 @@ const value& argument(const value_list& args, std::size_t index) {
 
 std::string bad_argument(std::size_t index, const char* expected, const value& got) {
   const char* actual = kind_name(got);
+  // CC's LuaValues.getNumericType: a non-finite number is named by what it is.
   if (got.type == value::kind::number && std::isnan(got.number)) actual = "nan";
+  if (got.type == value::kind::number && std::isinf(got.number)) actual = got.number > 0 ? "inf" : "-inf";
   return "bad argument #" + std::to_string(index + 1) + " (" + expected + " expected, got " + actual + ")";
 }
 

@@ -5,6 +5,8 @@
 // in virtual time, with their output captured. Like sim_fixture, but through
 // simulation(world_config), so radio, faults and the seed are the test's to choose.
 
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -107,7 +109,15 @@ class world_fixture {
   }
 
   // Output of one computer, stdout lines joined with "\n".
-  std::string out(std::uint32_t id) const { return output.text_of(id); }
+  std::string out(std::uint32_t id) const {
+    if (std::getenv("WORLD_DUMP")) std::fprintf(stderr, "[%u] %s\n", id, escaped(output.text_of(id)).c_str());
+    return output.text_of(id);
+  }
+  static std::string escaped(const std::string& s) {
+    std::string r;
+    for (char ch : s) r += ch == '\t' ? std::string("\\t") : ch == '\n' ? std::string("\\n") : std::string(1, ch);
+    return r;
+  }
   std::string err(std::uint32_t id) const { return output.text_of(id, output_stream::err); }
 
   // Every captured line, tagged with its computer: a run's whole observable trace.

@@ -97,7 +97,8 @@ TEST_CASE("network: wireless range, symmetry at altitude, no self-hearing", "[wo
     net.open(key(c, "top"), 3);
   }
   CHECK(describe(net.route(key(5, "top"), 3)) == "6/top@213 8/top@202.475");
-  CHECK(describe(net.route(key(8, "top"), 3)) == "5/top@202.475");
+  // From the low modem: every high modem hears it, since their own range is what counts.
+  CHECK(describe(net.route(key(8, "top"), 3)) == "5/top@202.475 6/top@149.883 7/top@150.306");
 }
 
 TEST_CASE("network: ender modems cross dimensions without a distance", "[world][network]") {
