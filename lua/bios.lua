@@ -10,6 +10,8 @@ local host = ...
 local host_read_line = host.read_line
 local host_set_error_output = host.set_error_output
 local host_program_finished = host.program_finished
+local host_load_rom = host.load_rom
+local host_set_eval_environment = host.set_eval_environment
 local startup = host.startup
 local boot_tasks = host.tasks -- plain data: { {name=, command=, restart=}, ... }
 host = nil
@@ -348,12 +350,16 @@ function loadfile(path, mode, env)
     expect(1, path, "string")
     expect(2, mode, "string", "nil")
     expect(3, env, "table", "nil")
+    -- 5.4's load treats an explicit nil environment as "no _ENV", so default it here.
+    local relative = path:gsub("^/+", "")
+    -- ROM files come precompiled (same chunk name, no parsing): boots stay fast.
+    local rom_chunk = host_load_rom(relative, env or _G)
+    if rom_chunk then return rom_chunk end
     local file = fs.open(path, "r")
     if not file then return nil, "File not found" end
     local text = file.readAll() or ""
     file.close()
-    -- 5.4's load treats an explicit nil environment as "no _ENV", so default it here.
-    return load(text, "@/" .. path:gsub("^/+", ""), mode, env or _G)
+    return load(text, "@/" .. relative, mode, env or _G)
 end
 
 function dofile(path)
@@ -528,6 +534,14 @@ local function start_boot_tasks()
     if not ok then printError("boot tasks: " .. tostring(err)) end
 end
 
+-- Chunks the host runs on a client's behalf (lua.eval) get a program's environment: the
+-- globals, plus require/package rooted at the computer's root directory.
+host_set_eval_environment(function()
+    local env = setmetatable({}, { __index = _G })
+    env.require, env.package = dofile("rom/modules/main/cc/require.lua").make(env, "/")
+    return env
+end)
+
 -- The shell side of the top level. With a startup program, the shell hands its `shell`
 -- object to a function (it accepts one only from here, as a command line cannot contain
 -- one), so that the arguments reach the program unsplit; a startup command line is run as
@@ -547,7 +561,10 @@ local function shell_side()
         report_program(ok)
         while true do os.pullEventRaw() end
     else
+        -- The shell reads its commands from the scripted input; when that ends, the computer
+        -- stays at the prompt (headless computers serve the network and their tasks).
         os.run({}, "rom/programs/shell.lua")
+        while true do os.pullEventRaw() end
     end
     os.shutdown()
 end

@@ -6,6 +6,7 @@
 
 #include "app/exit_codes.hpp"
 #include "app/run_command.hpp"
+#include "app/serve_command.hpp"
 #include "app/test_command.hpp"
 
 int main(int argc, char** argv) {
@@ -16,6 +17,8 @@ int main(int argc, char** argv) {
   CLI::App* run = redrund::add_run_command(app, run_options);
   redrund::test_options test_options;
   CLI::App* test = redrund::add_test_command(app, test_options);
+  redrund::serve_options serve_options;
+  CLI::App* serve = redrund::add_serve_command(app, serve_options);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -24,5 +27,6 @@ int main(int argc, char** argv) {
   }
   if (run->parsed()) return redrund::run_program(run_options);
   if (test->parsed()) return redrund::run_test(test_options);
+  if (serve->parsed()) return redrund::serve(serve_options);
   return redrund::exit_code::usage_error;
 }

@@ -59,6 +59,14 @@ struct expectation_name_entry {
 constexpr expectation_name_entry expectation_names[] = {
     {"success", expectation::success}, {"error", expectation::error}, {"running", expectation::running}};
 
+// The entry of a name table whose name is `name`, or nullptr.
+template <typename Entry, std::size_t Size>
+const Entry* find_named(const Entry (&table)[Size], const std::optional<std::string>& name) {
+  for (const Entry& entry : table)
+    if (name && *name == entry.name) return &entry;
+  return nullptr;
+}
+
 // The scenario's view of a computer's "/": a file path, normalised, or why it is not one.
 std::optional<std::string> normalise_file_path(std::string_view path, std::string& problem) {
   std::string result;
@@ -97,6 +105,7 @@ class scenario_reader {
   void read_limits(const json& v, const std::string& path, computer_limits& out);
   void read_expectations(const json& v, const std::string& path, scenario_computer& out);
   void read_strings(const json& v, const std::string& path, std::vector<std::string>& out, bool allow_one);
+  void read_tasks(const json& v, const std::string& path, std::vector<boot_task>& out);
   void read_faults(const json& v, const std::string& path, fault_plan& out);
   std::optional<std::uint32_t> known_id(const json& v, const std::string& path);
   void read_links(const json& v, const std::string& path, std::vector<link_fault>& out);
@@ -144,7 +153,7 @@ void scenario_reader::read_world(const json& v, scenario& out) {
 
 std::optional<scenario_computer> scenario_reader::read_computer(const json& v, const std::string& path) {
   if (!check_.object(v, path, {"id", "label", "position", "dimension", "modems", "files", "run", "input", "expect",
-                               "output", "limits"}))
+                               "output", "limits", "tasks"}))
     return std::nullopt;
   const std::size_t errors_before = check_.errors().size();
   scenario_computer c;
@@ -160,7 +169,9 @@ std::optional<scenario_computer> scenario_reader::read_computer(const json& v, c
     const std::string label_path = member_path(path, "label");
     c.label = check_.string(*m, label_path).value_or("");
     const bool control = std::any_of(c.label.begin(), c.label.end(), [](char ch) { return ch >= 0 && ch < 32; });
-    if (c.label.size() > label_chars_max || control)
+    // Characters, not bytes: UTF-8 continuation bytes do not start one.
+    const auto chars = std::count_if(c.label.begin(), c.label.end(), [](char ch) { return (ch & 0xC0) != 0x80; });
+    if (static_cast<std::size_t>(chars) > label_chars_max || control)
       check_.fail(label_path, "expected at most 32 characters, without control characters");
   }
   if (auto where = read_placement(v, path)) c.where = std::move(*where);
@@ -169,9 +180,33 @@ std::optional<scenario_computer> scenario_reader::read_computer(const json& v, c
   if (const json* m = check_.member(v, path, "files")) read_files(*m, member_path(path, "files"), c);
   if (const json* m = check_.member(v, path, "run")) c.run = check_.string(*m, member_path(path, "run"));
   if (const json* m = check_.member(v, path, "input")) read_strings(*m, member_path(path, "input"), c.input, false);
+  if (const json* m = check_.member(v, path, "tasks")) read_tasks(*m, member_path(path, "tasks"), c.tasks);
   read_expectations(v, path, c);
   if (check_.errors().size() != errors_before) return std::nullopt;
   return c;
+}
+
+// Background tasks started at boot as supervised RedRun tasks: [{name, run, restart}].
+void scenario_reader::read_tasks(const json& v, const std::string& path, std::vector<boot_task>& out) {
+  if (!v.is_array()) {
+    check_.fail(path, "expected an array of tasks");
+    return;
+  }
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    const std::string task_path = index_path(path, i);
+    if (!check_.object(v[i], task_path, {"name", "run", "restart"})) continue;
+    boot_task task;
+    if (const json* m = check_.member(v[i], task_path, "name", true))
+      task.name = check_.string(*m, member_path(task_path, "name")).value_or("");
+    if (const json* m = check_.member(v[i], task_path, "run", true))
+      task.command = check_.string(*m, member_path(task_path, "run")).value_or("");
+    if (const json* m = check_.member(v[i], task_path, "restart")) {
+      task.restart = check_.string(*m, member_path(task_path, "restart")).value_or("never");
+      if (task.restart != "never" && task.restart != "on-error")
+        check_.fail(member_path(task_path, "restart"), "expected \"never\" or \"on-error\"");
+    }
+    out.push_back(std::move(task));
+  }
 }
 
 std::optional<placement> scenario_reader::read_placement(const json& v, const std::string& path) {
@@ -224,12 +259,11 @@ std::optional<modem_spec> scenario_reader::read_modem(const json& v, const std::
   ok = ok && spec.side >= 0;
   if (const json* m = check_.member(v, path, "type")) {
     const auto type = check_.string(*m, member_path(path, "type"));
-    const auto* found = std::find_if(std::begin(modem_kinds), std::end(modem_kinds),
-                                     [&](const modem_kind_name& k) { return type && *type == k.name; });
-    if (type && found == std::end(modem_kinds))
+    const modem_kind_name* found = find_named(modem_kinds, type);
+    if (type && !found)
       check_.fail(member_path(path, "type"), "unknown modem type " + json_quoted(*type) + " (expected wireless, ender or wired)");
-    ok = ok && found != std::end(modem_kinds);
-    if (found != std::end(modem_kinds)) spec.kind = found->kind;
+    ok = ok && found;
+    if (found) spec.kind = found->kind;
   }
   const json* cable = check_.member(v, path, "cable");
   const std::string cable_path = member_path(path, "cable");
@@ -291,9 +325,7 @@ void scenario_reader::read_limits(const json& v, const std::string& path, comput
 void scenario_reader::read_expectations(const json& v, const std::string& path, scenario_computer& out) {
   if (const json* m = check_.member(v, path, "expect")) {
     const auto text = check_.string(*m, member_path(path, "expect"));
-    const auto* found = std::find_if(std::begin(expectation_names), std::end(expectation_names),
-                                     [&](const auto& e) { return text && *text == e.name; });
-    if (found != std::end(expectation_names))
+    if (const expectation_name_entry* found = find_named(expectation_names, text))
       out.expect = found->value;
     else if (text)
       check_.fail(member_path(path, "expect"), "expected \"success\", \"error\" or \"running\", got " + json_quoted(*text));

@@ -31,6 +31,7 @@ struct scenario_computer {
   std::vector<scenario_file> files;
   std::optional<std::string> run;  // a shell command line run at boot
   std::vector<std::string> input;
+  std::vector<boot_task> tasks;  // background tasks started at boot (supervised RedRun tasks)
   expectation expect = expectation::none;
   std::vector<std::string> output_patterns;  // Lua patterns the output must contain
   computer_limits limits;

@@ -75,6 +75,7 @@ computer_setup setup_for(const scenario_computer& c, const std::filesystem::path
   setup.seed = seed;
   if (c.run) setup.startup = startup_program{{}, {}, *c.run};
   setup.input_lines = c.input;
+  setup.tasks = c.tasks;
   return setup;
 }
 

@@ -35,7 +35,8 @@ void computer::turn_on() {
   if (setup_.startup && program_state_ == program_state::none) program_state_ = program_state::running;
   machine_ = std::make_unique<machine>(*this, setup_.limits);
   const rom_lookup bios = find_rom_file("bios.lua");
-  if (auto error = machine_->boot(bios.contents, "bios.lua")) {
+  const bool binary = !bios.bytecode.empty();
+  if (auto error = machine_->boot(binary ? bios.bytecode : bios.contents, "bios.lua", binary)) {
     handle_machine_stop("bios failed to load: " + *error);
     return;
   }
@@ -49,6 +50,7 @@ void computer::turn_on() {
 
 void computer::shutdown() {
   terminal_.flush();
+  if (machine_) machine_->cancel_evals("computer is off");
   machine_.reset();
   queue_.clear();
   timers_.clear_pending();
@@ -74,6 +76,15 @@ void computer::apply_stop_request() {
   if (request == stop_request::reboot) turn_on();
 }
 
+void computer::start_eval(std::string_view code, const value_list& args, std::function<void(eval_outcome)> done) {
+  if (!machine_) {
+    done({false, "computer is off", {}});
+    return;
+  }
+  machine_->start_eval(code, args, std::move(done));
+  apply_stop_request();
+}
+
 std::size_t computer::memory_bytes() const { return machine_ ? machine_->memory_bytes() : 0; }
 
 bool computer::queue_event(event e) {
@@ -86,6 +97,7 @@ std::size_t computer::run_events(std::size_t events_max) {
   while (is_on() && ran < events_max && !queue_.empty()) {
     event e = queue_.pop();
     ++ran;
+    if (event_observer_) event_observer_(id(), e);
     if (!machine_->accepts(e.name)) {
       ++stats_.events_discarded_by_filter;
       continue;

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -89,8 +90,18 @@ class computer {
   bool queue_event(event e);
   bool has_pending_events() const { return !queue_.empty(); }
   const event_queue& queue() const { return queue_; }
+  // Called with every event the computer takes from its queue (also those its top-level
+  // filter discards), before it runs: the daemon's `event` notifications.
+  void set_event_observer(std::function<void(std::uint32_t, const event&)> observer) {
+    event_observer_ = std::move(observer);
+  }
+
   // Resumes the machine with up to events_max queued events; returns how many ran.
   std::size_t run_events(std::size_t events_max);
+
+  // Runs `code` as a program would, beside the top level (see machine::start_eval). An off
+  // computer answers at once with an error.
+  void start_eval(std::string_view code, const value_list& args, std::function<void(struct eval_outcome)> done);
 
   // Called once per world tick, after the clock advanced: fires due alarms, then timers.
   void tick();
@@ -137,6 +148,7 @@ class computer {
   std::unique_ptr<machine> machine_;
   rng random_;
   peripheral_bus* peripherals_ = nullptr;
+  std::function<void(std::uint32_t, const event&)> event_observer_;
   computer_stats stats_;
   tick_t boot_tick_ = 0;
   std::size_t next_input_ = 0;

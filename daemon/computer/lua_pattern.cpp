@@ -53,7 +53,7 @@ std::optional<std::size_t> special_item(std::string_view p, std::size_t i, const
   const char next = p[i + 1];
   if (next == 'b') {
     if (i + 3 >= p.size()) {
-      error = "missing arguments to '%b'";
+      error = "malformed pattern (missing arguments to '%b')";
       return std::nullopt;
     }
     return i + 4;
@@ -101,6 +101,9 @@ bool lua_pattern_find(std::string_view text, std::string_view pattern, std::stri
 }
 
 std::optional<std::string> lua_pattern_check(std::string_view p) {
+  // string.find searches for a pattern without special characters as plain text
+  // (lstrlib.c's nospecials), so it cannot be malformed.
+  if (p.find_first_of("^$*+?.([%-") == std::string_view::npos) return std::nullopt;
   std::string error;
   std::vector<bool> closed;      // per capture, in opening order: whether it has ended
   std::vector<std::size_t> open; // captures still open, innermost last

@@ -7,9 +7,14 @@
 #include "computer/api/apis.hpp"
 #include "computer/computer.hpp"
 #include "computer/lua_value.hpp"
+#include "computer/registry_keys.hpp"
 #include "core/assert.hpp"
 
 namespace redrund {
+
+char eval_threads_key;
+char eval_environment_key;
+
 namespace {
 
 // Registry keys are addresses of static chars, so they cannot clash with anything Lua does.
@@ -33,6 +38,7 @@ int on_panic(lua_State* L) {
 struct boot_request {
   std::string_view bios;
   std::string chunk_name;
+  bool binary;  // the ROM's precompiled bytecode (trusted; programs can only load text)
 };
 
 // Runs protected: builds the globals, the host table and the top-level coroutine.
@@ -42,12 +48,15 @@ int setup_state(lua_State* L) {
   open_native_apis(L);
   open_host_table(L);
   lua_rawsetp(L, LUA_REGISTRYINDEX, &host_table_key);
-  if (luaL_loadbufferx(L, request->bios.data(), request->bios.size(), request->chunk_name.c_str(), "t") != LUA_OK)
+  const char* mode = request->binary ? "b" : "t";
+  if (luaL_loadbufferx(L, request->bios.data(), request->bios.size(), request->chunk_name.c_str(), mode) != LUA_OK)
     return lua_error(L);
   lua_State* co = lua_newthread(L);
   lua_pushvalue(L, -2);
   lua_xmove(L, co, 1);
   lua_rawsetp(L, LUA_REGISTRYINDEX, &main_coroutine_key);
+  lua_newtable(L);  // eval coroutines by id, anchored here while they run
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &eval_threads_key);
   return 0;
 }
 
@@ -103,7 +112,7 @@ void* machine::reallocate(void* block, std::size_t old_bytes, std::size_t new_by
   return grown;
 }
 
-std::optional<std::string> machine::boot(std::string_view bios, std::string_view chunk_name) {
+std::optional<std::string> machine::boot(std::string_view bios, std::string_view chunk_name, bool binary) {
   REDRUND_ASSERT(state_ == nullptr);
   state_ = lua_newstate(lua_allocate, this);
   if (state_ == nullptr) return std::string("not enough memory");
@@ -111,7 +120,7 @@ std::optional<std::string> machine::boot(std::string_view bios, std::string_view
   *static_cast<lua_context**>(lua_getextraspace(state_)) = &context_;
   // Set before anything runs: coroutines copy their creator's hook.
   lua_sethook(state_, count_hook, LUA_MASKCOUNT, limits_.hook_interval_instructions);
-  boot_request request{bios, "@" + std::string(chunk_name)};
+  boot_request request{bios, "@" + std::string(chunk_name), binary};
   lua_pushcfunction(state_, setup_state);
   lua_pushlightuserdata(state_, &request);
   if (lua_pcall(state_, 1, 0, 0) != LUA_OK) {
@@ -137,22 +146,30 @@ machine_result machine::start() {
   return result;
 }
 
-machine_result machine::resume(const event& e) {
+bool machine::push_event_onto(lua_State* co, const event& e, int& count) {
   lua_pushcfunction(state_, push_event);
   lua_pushlightuserdata(state_, const_cast<event*>(&e));
   if (lua_pcall(state_, 1, LUA_MULTRET, 0) != LUA_OK) {
-    // Not enough memory to even build the event: the computer cannot go on.
-    machine_result result{machine_result::status::errored, describe_failure(state_)};
     lua_settop(state_, 0);
-    return result;
+    return false;
   }
-  const int count = lua_gettop(state_);
-  if (!lua_checkstack(main_, count + 1)) {
+  count = lua_gettop(state_);
+  if (!lua_checkstack(co, count + 1)) {
     lua_settop(state_, 0);
-    return {machine_result::status::errored, "not enough memory"};
+    return false;
   }
-  lua_xmove(state_, main_, count);
-  return run(count);
+  lua_xmove(state_, co, count);
+  return true;
+}
+
+machine_result machine::resume(const event& e) {
+  int count = 0;
+  // Not enough memory to even build the event: the computer cannot go on.
+  if (!push_event_onto(main_, e, count)) return {machine_result::status::errored, "not enough memory"};
+  machine_result result = run(count);
+  if (result.outcome == machine_result::status::yielded && !evals_.empty()) resume_evals(e);
+  if (hard_abort_) return {machine_result::status::aborted, "Too long without yielding"};
+  return result;
 }
 
 machine_result machine::run(int argument_count) {

@@ -2,7 +2,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
+#include <vector>
 #include <string>
 #include <string_view>
 
@@ -21,6 +23,14 @@ struct machine_result {
   std::string error;  // message and traceback, for errored/aborted
 };
 
+// How a host-started chunk (lua.eval) ended: its return values, or the Lua error.
+struct eval_outcome {
+  bool ok = true;
+  std::string error;
+  value_list values;
+};
+using eval_callback = std::function<void(eval_outcome)>;
+
 // A computer's Lua state: allocator cap, the instruction-count hook that implements "Too long
 // without yielding", and the top-level coroutine the host resumes with events (as CC's
 // CobaltLuaMachine). Sim thread only; one per computer, never touched by another computer.
@@ -31,9 +41,10 @@ class machine {
   machine(const machine&) = delete;
   machine& operator=(const machine&) = delete;
 
-  // Sets up the sandboxed globals and natives, then loads `bios` as the body of the
-  // top-level coroutine. Returns an error message if that fails.
-  std::optional<std::string> boot(std::string_view bios, std::string_view chunk_name);
+  // Sets up the sandboxed globals and natives, then loads `bios` (source text, or the ROM's
+  // precompiled bytecode when `binary`) as the body of the top-level coroutine. Returns an
+  // error message if that fails.
+  std::optional<std::string> boot(std::string_view bios, std::string_view chunk_name, bool binary);
 
   // The first resume passes no arguments; later ones pass an event's name and arguments.
   machine_result start();
@@ -41,6 +52,14 @@ class machine {
 
   // The top-level filter (CC discards events that do not match it, except "terminate").
   bool accepts(std::string_view event_name) const;
+
+  // Runs `code` as a program would: in its own coroutine beside the top level, with a
+  // program's environment, seeing the computer's events (filtered as parallel does) so it
+  // may sleep or wait for messages. `done` is called when it returns or raises, or with an
+  // error if the computer stops first. (machine_eval.cpp)
+  void start_eval(std::string_view code, const value_list& args, eval_callback done);
+  std::size_t evals_running() const { return evals_.size(); }
+  void cancel_evals(const std::string& reason);
 
   std::size_t memory_bytes() const { return memory_bytes_; }
   const computer_limits& limits() const { return limits_; }
@@ -51,6 +70,20 @@ class machine {
 
  private:
   machine_result run(int argument_count);
+
+  struct eval_slot {
+    std::uint64_t id = 0;
+    lua_State* thread = nullptr;
+    bool has_filter = false;
+    std::string filter;
+    eval_callback done;
+  };
+  // Pushes an event's name and arguments onto `co` (protected); false when out of memory.
+  bool push_event_onto(lua_State* co, const event& e, int& count);
+  void resume_evals(const event& e);
+  // Resumes eval `index`; returns true if it ended (and was removed).
+  bool step_eval(std::size_t index, int argument_count);
+  void finish_eval(std::size_t index, eval_outcome outcome);
 
   computer& owner_;
   const computer_limits& limits_;
@@ -63,6 +96,8 @@ class machine {
   bool hard_abort_ = false;
   bool has_filter_ = false;
   std::string filter_;
+  std::vector<eval_slot> evals_;  // in start order: resumed in that order, deterministically
+  std::uint64_t next_eval_id_ = 1;
 };
 
 }  // namespace redrund

@@ -10,6 +10,7 @@ namespace redrund {
 struct rom_entry {
   std::string_view path;
   std::string_view contents;
+  std::string_view bytecode;  // Lua files: precompiled with the chunk name a computer would use
 };
 
 // All ROM files, sorted by path. Generated at build time (rom_files.cpp).
@@ -19,6 +20,7 @@ std::span<const rom_entry> rom_entries();
 struct rom_lookup {
   bool found = false;
   std::string_view contents;
+  std::string_view bytecode;
 };
 rom_lookup find_rom_file(std::string_view path);
 

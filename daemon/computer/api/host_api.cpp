@@ -5,6 +5,8 @@
 #include "computer/api/binding.hpp"
 #include "computer/computer.hpp"
 #include "computer/peripheral_bus.hpp"
+#include "computer/registry_keys.hpp"
+#include "computer/rom.hpp"
 
 namespace redrund {
 namespace {
@@ -26,7 +28,35 @@ int host_read_line(lua_State* L) {
   return 1;
 }
 
+// Loads a ROM file from its precompiled bytecode (only files under rom/, only the embedded
+// ones), with `env` as its _ENV; nil when the path is not an embedded ROM Lua file, so bios
+// falls back to reading the text.
+int host_load_rom(lua_State* L) {
+  const auto path = check_string(L, 1);
+  const rom_lookup rom = find_rom_file(path);
+  if (!rom.found || rom.bytecode.empty() || path.substr(0, 4) != "rom/") {
+    lua_pushnil(L);
+    return 1;
+  }
+  if (luaL_loadbufferx(L, rom.bytecode.data(), rom.bytecode.size(), "=rom", "b") != LUA_OK) return lua_error(L);
+  if (!lua_isnoneornil(L, 2)) {
+    lua_pushvalue(L, 2);
+    if (lua_setupvalue(L, -2, 1) == nullptr) lua_pop(L, 1);
+  }
+  return 1;
+}
+
+// bios registers the factory of program environments used for host-started chunks.
+int host_set_eval_environment(lua_State* L) {
+  luaL_checktype(L, 1, LUA_TFUNCTION);
+  lua_settop(L, 1);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &eval_environment_key);
+  return 0;
+}
+
 constexpr native_function host_functions[] = {
+    {"load_rom", host_load_rom},
+    {"set_eval_environment", host_set_eval_environment},
     {"program_finished", host_program_finished},
     {"set_error_output", host_set_error_output},
     {"read_line", host_read_line},

@@ -13,7 +13,8 @@ local parent = shell -- set when this shell was started from another shell
 local shell = {}
 
 local dir = parent and parent.dir() or ""
-local path = parent and parent.path() or ".:/rom/programs"
+-- CC's rom/startup.lua puts the rednet programs (repeat) on a computer's path.
+local path = parent and parent.path() or ".:/rom/programs:/rom/programs/rednet"
 local aliases = parent and parent.aliases() or {
     ls = "list", dir = "list", cp = "copy", mv = "move", rm = "delete",
     clr = "clear", rs = "redstone", sh = "shell",

@@ -139,6 +139,7 @@ local function start_due(timer)
     local rec = S.waiting[id]
     if rec == nil or rec.timer ~= timer then return end
     S.waiting[id], rec.timer = nil, nil
+    if rec.status == "restarting" then rec.restarts = rec.restarts + 1 end
     rec.coro, rec.args = coroutine.create(rec.fn), rec.policy.args
     rec.status, rec.started = "running", now()
     S.tasks[id] = rec
@@ -158,7 +159,6 @@ local function failed(id, rec, err)
         if now() - (rec.started or 0) >= policy.backoff_max then rec.delay = policy.backoff end
         local delay = rec.delay
         rec.delay = math.min(delay * 2, policy.backoff_max)
-        rec.restarts = (rec.restarts or 0) + 1
         schedule(rec, delay, "restarting")
     else
         finish(id, rec, "errored")

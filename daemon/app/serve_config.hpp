@@ -1,0 +1,35 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "app/scenario.hpp"
+#include "net/server.hpp"
+#include "service/rpc_service.hpp"
+
+namespace redrund {
+
+// `redrund serve` configuration (config/redrund.json is the embedded default; docs in README).
+struct serve_config {
+  net::listen_config listen;
+  access_tokens tokens;
+  net::net_limits net;
+  std::string log_level = "info";
+  std::string log_file;             // empty: console only
+  std::size_t computers_max = 10000;
+  double save_interval_seconds = 10;
+  scenario world;                   // the world created on first start (scenario format)
+};
+
+struct serve_config_result {
+  std::optional<serve_config> value;
+  std::vector<std::string> errors;  // "json.path: problem"
+};
+
+serve_config_result parse_serve_config(std::string_view json_text);
+// The default configuration compiled into the binary (config/redrund.json).
+std::string_view default_serve_config_text();
+
+}  // namespace redrund

@@ -1,0 +1,28 @@
+#pragma once
+
+#include <chrono>
+#include <mutex>
+#include <string>
+
+#include "net/server.hpp"
+#include "service/rpc_service.hpp"
+#include "world/simulation.hpp"
+
+namespace redrund {
+
+// /metrics and /healthz: the simulation thread publishes a finished Prometheus text every
+// tick; network threads only read the published copy (the sim never reads metrics back).
+class published_metrics {
+ public:
+  void publish(const simulation& sim, const rpc_service& service, const net::net_stats& net, double tick_lag_seconds);
+  std::string text() const;
+  // Healthy while the simulation thread keeps publishing (it is not stuck).
+  bool healthy() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::string text_;
+  std::chrono::steady_clock::time_point published_at_{};
+};
+
+}  // namespace redrund

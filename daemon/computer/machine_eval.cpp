@@ -1,0 +1,152 @@
+// Host-started chunks (lua.eval): coroutines beside the top level, part of machine.
+
+#include "computer/computer.hpp"
+#include "computer/lua_value.hpp"
+#include "computer/machine.hpp"
+#include "computer/registry_keys.hpp"
+
+namespace redrund {
+namespace {
+
+struct eval_request {
+  std::string_view code;
+  const value_list* args;
+  std::uint64_t id;
+};
+
+// A program's environment: bios's factory when it registered one (globals, require), else a
+// table reading through to _G.
+void push_program_environment(lua_State* L) {
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &eval_environment_key) == LUA_TFUNCTION) {
+    lua_call(L, 0, 1);
+    if (lua_istable(L, -1)) return;
+  }
+  lua_pop(L, 1);
+  lua_newtable(L);
+  lua_createtable(L, 0, 1);
+  lua_pushglobaltable(L);
+  lua_setfield(L, -2, "__index");
+  lua_setmetatable(L, -2);
+}
+
+// Runs protected: compiles the chunk into a new coroutine, with its environment and arguments
+// on the coroutine's stack, anchored in the registry. Returns the coroutine.
+int create_eval(lua_State* L) {
+  const auto* request = static_cast<const eval_request*>(lua_touserdata(L, 1));
+  if (luaL_loadbufferx(L, request->code.data(), request->code.size(), "=eval", "t") != LUA_OK)
+    return lua_error(L);
+  push_program_environment(L);
+  if (lua_setupvalue(L, -2, 1) == nullptr) lua_pop(L, 1);
+  const int argument_count = push_values(L, *request->args);
+  lua_State* co = lua_newthread(L);
+  lua_insert(L, -(argument_count + 2));  // thread below the function and its arguments
+  lua_xmove(L, co, argument_count + 1);
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &eval_threads_key);
+  lua_pushvalue(L, -2);
+  lua_rawseti(L, -2, static_cast<lua_Integer>(request->id));
+  lua_pop(L, 1);
+  return 1;
+}
+
+std::string error_text(lua_State* L, int index) {
+  if (lua_type(L, index) == LUA_TSTRING) return lua_tostring(L, index);
+  return std::string("(error object is a ") + luaL_typename(L, index) + " value)";
+}
+
+}  // namespace
+
+void machine::start_eval(std::string_view code, const value_list& args, eval_callback done) {
+  const std::uint64_t id = next_eval_id_++;
+  eval_request request{code, &args, id};
+  lua_pushcfunction(state_, create_eval);
+  lua_pushlightuserdata(state_, &request);
+  if (lua_pcall(state_, 1, 1, 0) != LUA_OK) {
+    eval_outcome failed{false, error_text(state_, -1), {}};
+    lua_settop(state_, 0);
+    done(std::move(failed));
+    return;
+  }
+  lua_State* co = lua_tothread(state_, -1);
+  lua_settop(state_, 0);  // anchored in the registry
+  evals_.push_back(eval_slot{id, co, false, {}, std::move(done)});
+  step_eval(evals_.size() - 1, lua_gettop(co) - 1);
+}
+
+bool machine::step_eval(std::size_t index, int argument_count) {
+  lua_State* co = evals_[index].thread;
+  instructions_since_yield_ = 0;
+  soft_timeout_raised_ = false;
+  int result_count = 0;
+  const int status = lua_resume(co, state_, argument_count, &result_count);
+  if (status == LUA_YIELD) {
+    eval_slot& slot = evals_[index];
+    slot.has_filter = result_count > 0 && lua_type(co, -result_count) == LUA_TSTRING;
+    if (slot.has_filter) slot.filter = lua_tostring(co, -result_count);
+    lua_pop(co, result_count);
+    return false;
+  }
+  eval_outcome outcome;
+  if (status == LUA_OK) {
+    const auto& limits = owner_.limits();
+    const int first = lua_gettop(co) - result_count + 1;
+    for (int i = first; i <= lua_gettop(co); ++i) {
+      value item;
+      const copy_result copied =
+          copy_from_lua(co, i, outcome.values, item, {limits.value_depth_max, limits.value_bytes_max});
+      if (!copied.ok) {
+        outcome = eval_outcome{false, copied.error, {}};
+        break;
+      }
+      outcome.values.items.push_back(std::move(item));
+    }
+  } else {
+    outcome = eval_outcome{false, error_text(co, -1), {}};
+  }
+  finish_eval(index, std::move(outcome));
+  return true;
+}
+
+void machine::finish_eval(std::size_t index, eval_outcome outcome) {
+  const std::uint64_t id = evals_[index].id;
+  eval_callback done = std::move(evals_[index].done);
+  evals_.erase(evals_.begin() + static_cast<std::ptrdiff_t>(index));
+  // Setting an existing key to nil never allocates, so this cannot raise.
+  lua_rawgetp(state_, LUA_REGISTRYINDEX, &eval_threads_key);
+  lua_pushnil(state_);
+  lua_rawseti(state_, -2, static_cast<lua_Integer>(id));
+  lua_pop(state_, 1);
+  done(std::move(outcome));
+}
+
+void machine::resume_evals(const event& e) {
+  // Like parallel: in start order, each eval whose filter matches (terminate always does).
+  // Evals started while this runs wait for the next event.
+  const std::size_t count = evals_.size();
+  std::vector<std::uint64_t> ids;
+  ids.reserve(count);
+  for (const eval_slot& slot : evals_) ids.push_back(slot.id);
+  for (const std::uint64_t id : ids) {
+    std::size_t index = 0;
+    while (index < evals_.size() && evals_[index].id != id) ++index;
+    if (index == evals_.size()) continue;
+    const eval_slot& slot = evals_[index];
+    if (slot.has_filter && slot.filter != e.name && e.name != "terminate") continue;
+    int pushed = 0;
+    if (!push_event_onto(slot.thread, e, pushed)) {
+      finish_eval(index, {false, "not enough memory", {}});
+      continue;
+    }
+    step_eval(index, pushed);
+    if (hard_abort_) return;
+  }
+}
+
+void machine::cancel_evals(const std::string& reason) {
+  while (!evals_.empty()) {
+    eval_callback done = std::move(evals_.front().done);
+    evals_.erase(evals_.begin());
+    done({false, reason, {}});
+  }
+}
+
+}  // namespace redrund

@@ -1,0 +1,172 @@
+// Methods that act on a computer: each runs a small chunk in the computer through its own
+// Lua APIs (so the client sees exactly what a CC program would), with the call's parameters
+// as the chunk's arguments. The table is data; run_lua_method is the only code path.
+
+#include <map>
+
+#include "computer/machine.hpp"
+#include "service/method_table.hpp"
+
+namespace redrund {
+namespace {
+
+using kind = lua_argument::kind;
+using nlohmann::json;
+using proto::error_code;
+
+constexpr double channel_max = 65535;
+constexpr double id_max = 2147483647;
+
+const lua_argument side{"side", kind::string};
+const lua_argument channel{"channel", kind::integer, true, 0, channel_max};
+const lua_argument path{"path", kind::string};
+const lua_argument protocol{"protocol", kind::string, false};
+
+// Each method's chunk and arguments, in proto/README.md's order.
+const std::vector<method_entry>& lua_method_list() {
+  static const std::vector<method_entry> methods = {
+      {"lua.eval", &rpc_service::run_lua_method, "", {{"args", kind::lua_values, false}}, lua_result::all_values},
+      {"modem.open", &rpc_service::run_lua_method, "local s, c = ... return peripheral.call(s, 'open', c)",
+       {side, channel}},
+      {"modem.close", &rpc_service::run_lua_method, "local s, c = ... return peripheral.call(s, 'close', c)",
+       {side, channel}},
+      {"modem.transmit", &rpc_service::run_lua_method,
+       "local s, c, r, m = ... return peripheral.call(s, 'transmit', c, r, m)",
+       {side, channel, {"reply_channel", kind::integer, true, 0, channel_max}, {"message", kind::lua_value, false}}},
+      {"rednet.open", &rpc_service::run_lua_method, "rednet.open(...)", {side}},
+      {"rednet.close", &rpc_service::run_lua_method, "rednet.close(...)", {{"side", kind::string, false}}},
+      {"rednet.send", &rpc_service::run_lua_method, "return rednet.send(...)",
+       {{"recipient", kind::integer, true, 0, id_max}, {"message", kind::lua_value, false}, protocol}},
+      {"rednet.broadcast", &rpc_service::run_lua_method, "rednet.broadcast(...)",
+       {{"message", kind::lua_value, false}, protocol}},
+      {"rednet.host", &rpc_service::run_lua_method, "rednet.host(...)", {{"protocol", kind::string}, {"hostname", kind::string}}},
+      {"rednet.unhost", &rpc_service::run_lua_method, "rednet.unhost(...)", {{"protocol", kind::string}}},
+      {"rednet.lookup", &rpc_service::run_lua_method, "return { rednet.lookup(...) }",
+       {{"protocol", kind::string}, {"hostname", kind::string, false}}},
+      {"rednet.receive", &rpc_service::run_lua_method,
+       "local id, m, p = rednet.receive(...) if id then return { sender = id, message = m, protocol = p } end",
+       {protocol, {"timeout", kind::number, false, 0, 3600}}},
+      {"gps.locate", &rpc_service::run_lua_method,
+       "local x, y, z = gps.locate(...) if x then return { x = x, y = y, z = z } end",
+       {{"timeout", kind::number, false, 0, 3600}}},
+      {"task.start", &rpc_service::run_lua_method,
+       "local name, command, restart = ... return require('redrun').supervise{ name = name, command = command, "
+       "restart = restart or 'never' }",
+       {{"name", kind::string}, {"command", kind::string}, {"restart", kind::string, false}}},
+      {"task.list", &rpc_service::run_lua_method, "return require('redrun').list()", {}},
+      {"task.status", &rpc_service::run_lua_method, "return require('redrun').status(...)",
+       {{"task", kind::integer, true, 1, id_max}}},
+      {"task.kill", &rpc_service::run_lua_method, "require('redrun').kill(...)", {{"task", kind::integer, true, 1, id_max}}},
+      {"task.terminate", &rpc_service::run_lua_method, "require('redrun').terminate(...)",
+       {{"task", kind::integer, true, 1, id_max}}},
+      {"fs.read", &rpc_service::run_lua_method,
+       "local h, e = fs.open(..., 'rb') if not h then error(e, 0) end local d = h.readAll() h.close() return d or ''",
+       {path}},
+      {"fs.write", &rpc_service::run_lua_method,
+       "local p, d = ... local h, e = fs.open(p, 'wb') if not h then error(e, 0) end h.write(d) h.close()",
+       {path, {"data", kind::lua_value}}},
+      {"fs.list", &rpc_service::run_lua_method, "return fs.list(...)", {path}},
+      {"fs.delete", &rpc_service::run_lua_method, "fs.delete(...)", {path}},
+      {"event.queue", &rpc_service::run_lua_method,
+       "local name, args = ... args = args or {} os.queueEvent(name, table.unpack(args, 1, args.n or #args))",
+       {{"name", kind::string}, {"args", kind::lua_value, false}}},
+  };
+  return methods;
+}
+
+// Reads one parameter into the chunk's argument list; false when it is missing or invalid.
+bool read_argument(proto::params_reader& params, const lua_argument& a, value_list& out,
+                   const proto::lua_json_limits& limits) {
+  value v;
+  switch (a.type) {
+    case kind::string: {
+      auto s = a.required ? params.require_string(a.field) : params.optional_string(a.field);
+      if (s) v = value::of_string(std::move(*s));
+      break;
+    }
+    case kind::integer: {
+      const auto n = a.required ? params.require_int(a.field, static_cast<std::int64_t>(a.min), static_cast<std::int64_t>(a.max))
+                                : params.optional_int(a.field, static_cast<std::int64_t>(a.min), static_cast<std::int64_t>(a.max));
+      if (n) v = value::of_number(static_cast<double>(*n));
+      break;
+    }
+    case kind::number: {
+      const auto n = a.required ? params.require_number(a.field, a.min, a.max) : params.optional_number(a.field, a.min, a.max);
+      if (n) v = value::of_number(*n);
+      break;
+    }
+    case kind::boolean: {
+      const auto b = a.required ? params.require_bool(a.field) : params.optional_bool(a.field);
+      if (b) v = value::of_boolean(*b);
+      break;
+    }
+    case kind::lua_values: {
+      // Only as a method's sole argument: the decoded list is the whole argument list.
+      const nlohmann::json* raw = params.optional(a.field);
+      if (raw == nullptr) return params.ok();
+      auto decoded = raw->is_array() ? proto::decode_values(*raw, limits)
+                                     : proto::result<value_list, proto::lua_json_error>(value_list{});
+      if (!raw->is_array()) params.fail(a.field, "expected an array of values");
+      else if (!decoded) params.fail(a.field, decoded.error().describe());
+      else out = std::move(decoded.value());
+      return params.ok();
+    }
+    case kind::lua_value: {
+      const nlohmann::json* raw = a.required ? params.require(a.field) : params.optional(a.field);
+      if (raw != nullptr) {
+        auto decoded = proto::decode_value(*raw, out, limits);
+        if (!decoded) params.fail(a.field, decoded.error().describe());
+        else v = std::move(decoded.value());
+      }
+      break;
+    }
+  }
+  out.items.push_back(std::move(v));
+  return params.ok();
+}
+
+}  // namespace
+
+const method_entry* find_method(std::string_view name) {
+  static const std::map<std::string_view, const method_entry*> index = [] {
+    std::map<std::string_view, const method_entry*> built;
+    for (const method_entry& m : lua_method_list()) built.emplace(m.name, &m);
+    for (const method_entry& m : session_method_list()) built.emplace(m.name, &m);
+    return built;
+  }();
+  const auto found = index.find(name);
+  return found == index.end() ? nullptr : found->second;
+}
+
+void rpc_service::run_lua_method(call& c) {
+  computer* target = attached_computer(c);
+  if (target == nullptr) return;
+  const method_entry& entry = *c.entry;
+  std::string code(entry.code);
+  if (code.empty()) {  // lua.eval: the client's own chunk
+    auto given = c.params.require_string("code");
+    if (given) code = std::move(*given);
+  }
+  value_list arguments;
+  for (const lua_argument& a : entry.arguments)
+    if (!read_argument(c.params, a, arguments, limits_.values)) break;
+  if (!c.params.ok()) return fail(c, c.params.error());
+  session& s = sessions_[c.client];
+  if (s.pending_calls >= limits_.pending_calls_max)
+    return fail(c, {error_code::overloaded, "too many calls waiting on Lua for this client", nullptr});
+  ++s.pending_calls;
+  const client_id client = c.client;
+  auto shared = std::make_shared<call>(std::move(c));
+  target->start_eval(code, arguments, [this, shared, client, result = entry.result](eval_outcome outcome) {
+    if (const auto found = sessions_.find(client); found != sessions_.end()) --found->second.pending_calls;
+    if (!outcome.ok) return fail(*shared, {error_code::lua_error, outcome.error, nullptr});
+    auto encoded = result == lua_result::all_values
+                       ? proto::encode_values(outcome.values, limits_.values)
+                       : (outcome.values.items.empty() ? proto::result<json, proto::lua_json_error>(json())
+                                                       : proto::encode_value(outcome.values, outcome.values.items[0], limits_.values));
+    if (!encoded) return fail(*shared, {error_code::lua_error, "result: " + encoded.error().describe(), nullptr});
+    respond(*shared, std::move(encoded.value()));
+  });
+}
+
+}  // namespace redrund

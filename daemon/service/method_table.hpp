@@ -1,0 +1,39 @@
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+#include "service/rpc_service.hpp"
+
+namespace redrund {
+
+// How a JSON parameter becomes an argument of a Lua-backed method's chunk.
+struct lua_argument {
+  // lua_values: a JSON array whose items become separate arguments (lua.eval's args).
+  enum class kind : std::uint8_t { string, integer, number, boolean, lua_value, lua_values };
+  std::string_view field;
+  kind type = kind::string;
+  bool required = true;
+  double min = 0, max = 0;  // integer and number bounds
+};
+
+// How the chunk's return values become the JSON result.
+enum class lua_result : std::uint8_t { all_values, first_value };
+
+struct method_entry {
+  std::string_view name;
+  rpc_service::handler run;
+  // Lua-backed methods: the chunk, run in the computer as a program would, with the
+  // arguments below as `...`.
+  std::string_view code;
+  std::vector<lua_argument> arguments;
+  lua_result result = lua_result::first_value;
+};
+
+// Methods on sessions and the world (rpc_methods.cpp).
+const std::vector<method_entry>& session_method_list();
+
+// The method of that name, or nullptr.
+const method_entry* find_method(std::string_view name);
+
+}  // namespace redrund

@@ -1,0 +1,155 @@
+// Session and world methods: attaching to computers (and creating them), describing them,
+// and the admin-only world changes.
+
+#include "service/method_table.hpp"
+
+namespace redrund {
+namespace {
+
+using nlohmann::json;
+using proto::error_code;
+using proto::rpc_error;
+
+const char* kind_name(modem_kind kind) {
+  switch (kind) {
+    case modem_kind::wireless: return "wireless";
+    case modem_kind::ender: return "ender";
+    case modem_kind::wired: return "wired";
+  }
+  return "wireless";
+}
+
+// [{"side": "top", "type": "wireless" | "ender" | "wired", "cable": "..."}], as in scenarios.
+std::vector<modem_spec> read_modems(proto::params_reader& params, const json* raw) {
+  std::vector<modem_spec> modems;
+  if (raw == nullptr) return modems;
+  if (!raw->is_array() || raw->size() > 6) {
+    params.fail("create.modems", "expected an array of at most 6 modems");
+    return modems;
+  }
+  for (std::size_t i = 0; i < raw->size(); ++i) {
+    const json& m = (*raw)[i];
+    const std::string at = "create.modems[" + std::to_string(i) + "]";
+    const int side = m.is_object() && m.value("side", json()).is_string() ? side_index(m["side"].get<std::string>()) : -1;
+    const std::string type = m.is_object() ? m.value("type", std::string("wireless")) : "";
+    modem_spec spec{side, modem_kind::wireless, m.is_object() ? m.value("cable", std::string()) : ""};
+    if (side < 0) params.fail(at + ".side", "expected one of bottom, top, back, front, right, left");
+    if (type == "ender") spec.kind = modem_kind::ender;
+    else if (type == "wired") spec.kind = modem_kind::wired;
+    else if (type != "wireless") params.fail(at + ".type", "expected wireless, ender or wired");
+    if (spec.kind == modem_kind::wired && spec.cable.empty()) params.fail(at + ".cable", "a wired modem needs a cable name");
+    modems.push_back(std::move(spec));
+  }
+  return modems;
+}
+
+json describe(const computer& c, const network& net) {
+  json modems = json::array();
+  for (const modem_spec& m : net.modems_of(c.id())) {
+    json entry{{"side", peripheral_sides[m.side]}, {"type", kind_name(m.kind)}};
+    if (m.kind == modem_kind::wired) entry["cable"] = m.cable;
+    modems.push_back(std::move(entry));
+  }
+  json result{{"id", c.id()}, {"label", c.label().empty() ? json() : json(c.label())}, {"on", c.is_on()}, {"modems", modems}};
+  if (const auto where = net.placement_of(c.id())) {
+    result["position"] = {where->where.x, where->where.y, where->where.z};
+    result["dimension"] = where->dimension;
+  }
+  return result;
+}
+
+}  // namespace
+
+const std::vector<method_entry>& session_method_list() {
+  static const std::vector<method_entry> methods = {
+      {"computer.attach", &rpc_service::computer_attach, {}, {}, lua_result::first_value},
+      {"computer.info", &rpc_service::computer_info, {}, {}, lua_result::first_value},
+      {"world.list", &rpc_service::world_list, {}, {}, lua_result::first_value},
+      {"world.move", &rpc_service::world_move, {}, {}, lua_result::first_value},
+      {"world.remove", &rpc_service::world_remove, {}, {}, lua_result::first_value},
+  };
+  return methods;
+}
+
+void rpc_service::computer_attach(call& c) {
+  const auto token = c.params.optional_string("token");
+  const bool admin = !tokens_.admin.empty() && token && *token == tokens_.admin;
+  if (!admin && !tokens_.client.empty() && (!token || *token != tokens_.client))
+    return fail(c, {error_code::unauthorized, "a valid token is needed to attach (params.token)", nullptr});
+  session& s = sessions_[c.client];
+  computer* target = nullptr;
+  if (const json* create = c.params.optional("create")) {
+    proto::params_reader spec(*create);
+    const auto label = spec.optional_string("label");
+    const auto position = spec.require_vec3("position");
+    auto modems = read_modems(c.params, create->is_object() ? create->contains("modems") ? &(*create)["modems"] : nullptr : nullptr);
+    if (!spec.ok()) return fail(c, rpc_error::invalid_params("params.create", spec.error().message));
+    if (!c.params.ok()) return fail(c, c.params.error());
+    std::string error;
+    target = factory_.create_computer(label.value_or(""), placement{{(*position)[0], (*position)[1], (*position)[2]}, "overworld"},
+                                      std::move(modems), error);
+    if (target == nullptr) return fail(c, {error_code::overloaded, error, nullptr});
+  } else if (const auto id = c.params.optional_int("id", 0, 0x7fffffff)) {
+    target = sim_.find_computer(static_cast<std::uint32_t>(*id));
+  } else if (const auto label = c.params.optional_string("label")) {
+    for (const auto& [candidate_id, candidate] : sim_.computers())
+      if (candidate->label() == *label) target = candidate.get();
+  } else if (c.params.ok()) {
+    c.params.fail("id", "expected id, label or create");
+  }
+  if (!c.params.ok()) return fail(c, c.params.error());
+  if (target == nullptr) return fail(c, {error_code::not_found, "no such computer", nullptr});
+  if (s.attached.size() >= limits_.attachments_max && s.attached.count(target->id()) == 0)
+    return fail(c, {error_code::overloaded, "too many attachments for this client", nullptr});
+  attachment& a = s.attached[target->id()];
+  a.events.clear();
+  if (const json* events = c.params.optional("events")) {
+    if (!events->is_array()) return fail(c, rpc_error::invalid_params("params.events", "expected an array of event names"));
+    for (const json& name : *events)
+      if (name.is_string()) a.events.insert(name.get<std::string>());
+  }
+  s.authorized = true;
+  respond(c, describe(*target, sim_.net()));
+}
+
+void rpc_service::computer_info(call& c) {
+  if (computer* target = attached_computer(c)) {
+    json info = describe(*target, sim_.net());
+    info["memory_bytes"] = target->memory_bytes();
+    info["events_dropped"] = target->queue().dropped();
+    info["events_queued"] = target->queue().size();
+    respond(c, std::move(info));
+  }
+}
+
+void rpc_service::world_list(call& c) {
+  json computers = json::array();
+  for (const auto& [id, computer] : sim_.computers()) computers.push_back(describe(*computer, sim_.net()));
+  respond(c, json{{"computers", std::move(computers)}, {"tick", sim_.clock().now_ticks}});
+}
+
+void rpc_service::world_move(call& c) {
+  if (!is_admin(c)) return;
+  const auto id = c.params.require_int("id", 0, 0x7fffffff);
+  const auto position = c.params.require_vec3("position");
+  const auto dimension = c.params.optional_string("dimension");
+  if (!c.params.ok()) return fail(c, c.params.error());
+  if (sim_.find_computer(static_cast<std::uint32_t>(*id)) == nullptr)
+    return fail(c, {error_code::not_found, "no such computer", nullptr});
+  sim_.move_computer(static_cast<std::uint32_t>(*id),
+                     placement{{(*position)[0], (*position)[1], (*position)[2]}, dimension.value_or("overworld")});
+  respond(c, true);
+}
+
+void rpc_service::world_remove(call& c) {
+  if (!is_admin(c)) return;
+  const auto id = c.params.require_int("id", 0, 0x7fffffff);
+  if (!c.params.ok()) return fail(c, c.params.error());
+  if (sim_.find_computer(static_cast<std::uint32_t>(*id)) == nullptr)
+    return fail(c, {error_code::not_found, "no such computer", nullptr});
+  for (auto& [client, s] : sessions_) s.attached.erase(static_cast<std::uint32_t>(*id));
+  sim_.remove_computer(static_cast<std::uint32_t>(*id));
+  respond(c, true);
+}
+
+}  // namespace redrund
