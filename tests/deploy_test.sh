@@ -2,7 +2,7 @@
 # Checks the systemd unit with systemd-analyze where it is available, and that every example
 # configuration is accepted by the daemon's own parser (redrund serve --check-config).
 set -u
-redrund=$1
+redrund=$(readlink -f "$1")
 top=$2
 failures=0
 scratch=$(mktemp -d)

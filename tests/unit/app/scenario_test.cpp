@@ -158,7 +158,7 @@ TEST_CASE("computer problems name computers[i].<key>", "[app]") {
                   R"(computers[0].expect: expected "success", "error" or "running", got "ok")"));
   CHECK(has_error(one_computer(R"("colour": 1)"),
                   "computers[0].colour: unknown key (expected one of: id, label, position, dimension, modems, files, "
-                  "run, input, expect, output, limits)"));
+                  "run, input, expect, output, limits, tasks)"));
 }
 
 TEST_CASE("modem problems name computers[i].modems[j].<key>", "[app]") {

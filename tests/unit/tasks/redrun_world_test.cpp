@@ -98,6 +98,7 @@ TEST_CASE("redrun: a failing supervised boot task is restarted with backoff, its
   CHECK(contains(w.out(5), "1    flaky restarting      4        3"));
   const std::string err = w.err(5);
   CHECK(contains(err, "flaky failure"));  // the program's own error, from the shell
-  CHECK(contains(err, "redrun: task 1 (flaky) failed: command failed: flaky.lua"));
-  CHECK(contains(err, "redrun: task 2 (once) failed: command failed: flaky.lua"));
+  // (The 51-column terminal wraps these lines after "failed:".)
+  CHECK(contains(err, "redrun: task 1 (flaky) failed: command failed:\nflaky.lua"));
+  CHECK(contains(err, "redrun: task 2 (once) failed: command failed:\nflaky.lua"));
 }

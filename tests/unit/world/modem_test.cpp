@@ -342,3 +342,21 @@ TEST_CASE("attaching a modem at runtime queues peripheral; detaching queues peri
         "nil");
   CHECK(f.out(2) == "top\t7\t7\tnew modem\t5\tn=5");
 }
+
+TEST_CASE("a computer moved out of range stops hearing; its modems move with it", "[world][modem][range]") {
+  world_fixture f;
+  f.add(2, listen_lua + "peripheral.call('top', 'open', 7)\nlisten(5)", at(10, 0, 0), {wireless("top")});
+  f.add(1, R"(
+    for i = 1, 3 do
+      sleep(1)
+      peripheral.call("top", "transmit", 7, 7, i)
+    end
+  )",
+        at(0, 0, 0), {wireless("top")});
+  f.run_to(1.5);
+  f.sim().move_computer(2, at(100, 0, 0));
+  f.run_to(2.5);
+  f.sim().move_computer(2, at(0, 30, 40, "overworld"));
+  f.run();
+  CHECK(f.out(2) == "top\t7\t7\t1\t10\tn=5\ntop\t7\t7\t3\t50\tn=5");
+}

@@ -126,6 +126,7 @@ local function schedule(rec, delay, status)
     S.tasks[rec.id] = nil
     rec.coro, rec.filter, rec.terminate, rec.status = nil, nil, nil, status
     rec.timer = os.startTimer(delay)
+    rec.due = now() + delay
     S.timers[rec.timer] = rec.id
     S.waiting[rec.id] = rec
 end
@@ -203,8 +204,20 @@ local function step(id, rec, ev)
     end
 end
 
+-- A (re)start timer can fire before the hook sees events: the first event after init still
+-- reaches rednet.run through the os.pullEventRaw it was already waiting in. So parked tasks
+-- whose time has come are also started from any later event.
+local function start_overdue()
+    local ids = sorted_keys(S.waiting)
+    for i = 1, #ids do
+        local rec = S.waiting[ids[i]]
+        if rec and rec.timer and rec.due and rec.due <= now() then start_due(rec.timer) end
+    end
+end
+
 local function dispatch(ev)
     if ev[1] == "timer" then start_due(ev[2]) end
+    start_overdue()
     local ids = sorted_keys(S.tasks) -- snapshot: tasks started from now on wait an event
     for i = 1, #ids do
         local id = ids[i]

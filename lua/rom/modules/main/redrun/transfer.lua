@@ -11,7 +11,11 @@
 -- machines, so one loop serves many of them and a "terminate" closes every file at once
 -- (no yielding cleanup, which RedRun's single terminate resume could not finish).
 
+local files = require "redrun.files"
+local read_meta, write_meta, truncate = files.read_meta, files.write_meta, files.truncate
+
 local M = {}
+M.crc32, M.crc_file = files.crc32, files.crc_file
 
 M.PROTOCOL = "redrund-transfer"
 M.defaults = {
@@ -25,72 +29,6 @@ M.defaults = {
 }
 -- Limits a receiver enforces on offers, bounding its memory to window * chunk.
 local CHUNK_MAX, WINDOW_MAX = 65536, 32
-
----------------------------------------------------------------------------------------------
--- CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320) on Lua 5.4 integers.
-
-local CRC_TABLE = {}
-for i = 0, 255 do
-    local c = i
-    for _ = 1, 8 do
-        if c & 1 == 1 then c = (c >> 1) ~ 0xEDB88320 else c = c >> 1 end
-    end
-    CRC_TABLE[i] = c
-end
-
---- Continues a CRC-32 over `data`: crc32(a .. b) == crc32(b, crc32(a)); crc32("") == 0.
-function M.crc32(data, crc)
-    local c = ~(crc or 0) & 0xFFFFFFFF
-    local byte, tbl = string.byte, CRC_TABLE
-    for i = 1, #data do c = tbl[(c ~ byte(data, i)) & 0xFF] ~ (c >> 8) end
-    return ~c & 0xFFFFFFFF
-end
-
-local function read_blocks(path, fn)
-    local file = fs.open(path, "rb")
-    if not file then return false end
-    while true do
-        local block = file.read(8192)
-        if not block or #block == 0 then break end
-        fn(block)
-    end
-    file.close()
-    return true
-end
-
---- CRC-32 and size of a file, or nil if it cannot be read.
-function M.crc_file(path)
-    local crc, size = 0, 0
-    if not read_blocks(path, function(block) crc, size = M.crc32(block, crc), size + #block end) then return nil end
-    return crc, size
-end
-
--- Keeps the first `size` bytes of a file (a .part longer than its meta says).
-local function truncate(path, size)
-    local tmp, left = path .. ".tmp", size
-    local out = fs.open(tmp, "wb")
-    read_blocks(path, function(block)
-        if left > 0 then out.write(block:sub(1, left)) end
-        left = left - #block
-    end)
-    out.close()
-    fs.delete(path)
-    fs.move(tmp, path)
-end
-
-local function read_meta(path)
-    local file = fs.open(path, "r")
-    if not file then return nil end
-    local meta = textutils.unserialize(file.readAll() or "")
-    file.close()
-    return type(meta) == "table" and meta or nil
-end
-
-local function write_meta(path, meta)
-    local file = fs.open(path, "w")
-    file.write(textutils.serialize(meta, { compact = true }))
-    file.close()
-end
 
 local function is_count(v, max) return math.type(v) == "integer" and v >= 0 and v <= (max or math.huge) end
 

@@ -1,0 +1,124 @@
+-- redrun.transfer on one computer: CRC-32, and whole sessions over rednet's loopback (a
+-- computer sending to its own id gets the message as an event, no modem needed), with the
+-- server as a RedRun task. Loss, repeaters and interruption run on real worlds in
+-- tests/unit/tasks/transfer_test.cpp.
+local spec = require "spec"
+local describe, it, expect = spec.describe, spec.it, spec.expect
+
+local transfer = require "redrun.transfer"
+local redrun = require "redrun"
+
+local function write(path, data)
+    local f = fs.open(path, "wb")
+    f.write(data)
+    f.close()
+end
+
+local function read(path)
+    local f = fs.open(path, "rb")
+    if not f then return nil end
+    local data = f.readAll()
+    f.close()
+    return data
+end
+
+-- Every byte value, in a pattern that does not repeat every 256 bytes.
+local function all_bytes(n)
+    local parts = {}
+    for i = 0, n - 1 do parts[#parts + 1] = string.char((i * 7 + i // 256) & 0xFF) end
+    return table.concat(parts)
+end
+
+describe("crc32", function()
+    it("matches the standard check values", function()
+        expect(transfer.crc32("")):eq(0)
+        expect(transfer.crc32("123456789")):eq(0xCBF43926)
+        expect(transfer.crc32("The quick brown fox jumps over the lazy dog")):eq(0x414FA339)
+        local bytes = {}
+        for i = 0, 255 do bytes[#bytes + 1] = string.char(i) end
+        expect(transfer.crc32(table.concat(bytes))):eq(0x29058C73)
+    end)
+    it("continues over pieces, and reads files in binary", function()
+        expect(transfer.crc32("6789", transfer.crc32("12345"))):eq(0xCBF43926)
+        local data = all_bytes(20000)
+        write("/crc.bin", data)
+        local crc, size = transfer.crc_file("/crc.bin")
+        expect(size):eq(20000)
+        expect(crc):eq(transfer.crc32(data))
+        expect(transfer.crc_file("/missing")):eq(nil)
+    end)
+end)
+
+local me = os.getComputerID()
+local data = all_bytes(50000)
+write("/data.bin", data)
+fs.makeDir("/srv")
+local log = {}
+local server = redrun.supervise({
+    name = "transfer", fn = function() transfer.serve("srv", { log = function(line) log[#log + 1] = line end }) end,
+})
+sleep(0.1)
+
+describe("loopback sessions", function()
+    it("pushes a binary file into the served directory", function()
+        local ok, err, info = transfer.send(me, "/data.bin", "sub/data.bin")
+        expect(err):eq(nil)
+        expect(ok):eq(true)
+        expect({ info.size, info.offset }):same({ 50000, 0 })
+        expect(read("/srv/sub/data.bin") == data):eq(true)
+        expect(fs.exists("/srv/sub/data.bin.part")):eq(false)
+        expect(fs.exists("/srv/sub/data.bin.part.meta")):eq(false)
+        expect(log[#log]):matches("^ok received srv/sub/data.bin")
+    end)
+    it("fetches it back", function()
+        local ok, err = transfer.fetch(me, "sub/data.bin", "/back.bin")
+        expect(err):eq(nil)
+        expect(ok):eq(true)
+        expect(read("/back.bin") == data):eq(true)
+        expect(fs.exists("/back.bin.part")):eq(false)
+    end)
+    it("sends an empty file", function()
+        write("/empty.bin", "")
+        expect(transfer.send(me, "/empty.bin", "empty.bin")):eq(true)
+        expect(read("/srv/empty.bin")):eq("")
+    end)
+    it("refuses names outside the directory, temporary names and missing files", function()
+        expect(select(2, transfer.send(me, "/data.bin", "../escape.bin"))):eq("Bad file name")
+        expect(select(2, transfer.send(me, "/data.bin", "x.part"))):eq("Bad file name")
+        expect(select(2, transfer.fetch(me, "nothing.bin", "/nothing.bin"))):eq("No such file")
+        expect(fs.exists("/escape.bin")):eq(false)
+        expect(fs.exists("/nothing.bin")):eq(false)
+        expect(fs.exists("/nothing.bin.part")):eq(false)
+    end)
+    it("resumes from a matching .part and its meta", function()
+        write("/srv/resumed.bin.part", data:sub(1, 20000)) -- 2 whole chunks and a bit
+        local meta = fs.open("/srv/resumed.bin.part.meta", "w")
+        meta.write(textutils.serialize({ size = #data, crc = transfer.crc32(data), chunk = 8192, received = 20000 }))
+        meta.close()
+        local ok, err, info = transfer.send(me, "/data.bin", "resumed.bin")
+        expect(err):eq(nil)
+        expect(ok):eq(true)
+        expect(info.offset):eq(16384)
+        expect(read("/srv/resumed.bin") == data):eq(true)
+        expect(fs.exists("/srv/resumed.bin.part.meta")):eq(false)
+    end)
+    it("starts over when the .part belongs to another file", function()
+        write("/srv/other.bin.part", "stale")
+        local meta = fs.open("/srv/other.bin.part.meta", "w")
+        meta.write(textutils.serialize({ size = 5, crc = 1, chunk = 8192, received = 5 }))
+        meta.close()
+        local ok, _, info = transfer.send(me, "/data.bin", "other.bin")
+        expect(ok):eq(true)
+        expect(info.offset):eq(0)
+        expect(read("/srv/other.bin") == data):eq(true)
+    end)
+    it("stops the server task cleanly on terminate", function()
+        redrun.terminate(server)
+        expect(redrun.status(server).status):eq("terminated")
+        local ok, err = transfer.send(me, "/data.bin", "late.bin", { retries = 1, rto = 0.1 })
+        expect(ok):eq(false)
+        expect(err):eq("timed out")
+    end)
+end)
+
+spec.finish()
