@@ -108,12 +108,14 @@ class world_fixture {
     return true;
   }
 
-  // Output of one computer, stdout lines joined with "\n".
+  // Output of one computer, stdout lines joined with "\n". With WORLD_DUMP set in the
+  // environment, each call also prints it (tabs and newlines escaped) to stderr, which is the
+  // quickest way to see what a failing expectation actually got.
   std::string out(std::uint32_t id) const {
     if (std::getenv("WORLD_DUMP")) std::fprintf(stderr, "[%u] %s\n", id, escaped(output.text_of(id)).c_str());
     return output.text_of(id);
   }
-  static std::string escaped(const std::string& s) {
+  static std::string escaped(const std::string& s) {  // tab -> \t, newline -> \n
     std::string r;
     for (char ch : s) r += ch == '\t' ? std::string("\\t") : ch == '\n' ? std::string("\\n") : std::string(1, ch);
     return r;
