@@ -51,6 +51,8 @@ class scenario_output final : public output_sink {
   std::map<std::uint32_t, transcript> transcripts_;
 };
 
+}  // namespace
+
 bool write_files(const scenario_computer& c, const std::filesystem::path& root, std::string& error) {
   for (const scenario_file& file : c.files) {
     const std::filesystem::path target = root / file.path;
@@ -78,6 +80,8 @@ computer_setup setup_for(const scenario_computer& c, const std::filesystem::path
   setup.tasks = c.tasks;
   return setup;
 }
+
+namespace {
 
 // Success: the program returned without error, or the computer was turned off by it (off
 // without a stop reason). Error: the program raised, or the computer stopped on an error.

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -41,6 +42,11 @@ inline constexpr std::size_t transcript_bytes_max = 4 * 1024 * 1024;
 // Runs a validated scenario in virtual time, printing every output line to `out` as
 // "[label#id] text" as it happens, and judges each computer's expectations. Returns
 // std::nullopt with `error` set when the computers' files cannot be prepared.
+// Writes a scenario computer's `files` under `root`; false (and `error`) if one cannot be.
+bool write_files(const scenario_computer& c, const std::filesystem::path& root, std::string& error);
+// The computer_setup a scenario computer describes, with its files in `data`.
+computer_setup setup_for(const scenario_computer& c, const std::filesystem::path& data, std::uint64_t seed);
+
 std::optional<scenario_outcome> run_scenario(const scenario& s, std::FILE* out, std::string& error);
 
 }  // namespace redrund

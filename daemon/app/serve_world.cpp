@@ -4,6 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <spdlog/spdlog.h>
+
+#include "app/scenario_run.hpp"
 #include "persist/atomic_file.hpp"
 
 namespace redrund {
@@ -40,23 +43,12 @@ serve_world::serve_world(simulation& sim, std::filesystem::path data_dir, output
                          std::size_t computers_max, std::uint64_t seed)
     : sim_(sim), data_dir_(std::move(data_dir)), output_(output), computers_max_(computers_max), seed_(seed) {}
 
-computer& serve_world::add(const scenario_computer& spec, bool write_files) {
+computer& serve_world::add(const scenario_computer& spec, bool first_start) {
   const std::filesystem::path dir = data_dir_ / "computers" / std::to_string(spec.id);
   std::filesystem::create_directories(dir);
-  if (write_files)
-    for (const scenario_file& f : spec.files) {
-      const auto target = dir / f.path;
-      std::filesystem::create_directories(target.parent_path());
-      std::ofstream(target, std::ios::binary) << f.contents;
-    }
-  computer_setup setup;
-  setup.id = spec.id;
-  setup.label = spec.label;
-  setup.data_dir = dir;
-  setup.limits = spec.limits;
-  setup.seed = seed_;
-  if (spec.run) setup.startup = startup_program{{}, {}, *spec.run};
-  setup.tasks = spec.tasks;
+  std::string error;
+  if (first_start && !write_files(spec, dir, error)) spdlog::error("world: {}", error);
+  computer_setup setup = setup_for(spec, dir, seed_);
   computer& c = sim_.add_computer(std::move(setup), output_, spec.where, spec.modems);
   specs_[spec.id] = spec;
   if (on_created_) on_created_(c);

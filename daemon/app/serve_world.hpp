@@ -33,7 +33,7 @@ class serve_world final : public computer_factory {
   std::filesystem::path world_file() const { return data_dir_ / "world.json"; }
 
  private:
-  computer& add(const scenario_computer& spec, bool write_files);
+  computer& add(const scenario_computer& spec, bool first_start);
 
   simulation& sim_;
   std::filesystem::path data_dir_;
