@@ -10,19 +10,13 @@
 #include "app/exit_codes.hpp"
 #include "app/output_writers.hpp"
 #include "app/temp_dir.hpp"
+#include "persist/atomic_file.hpp"
 #include "computer/syntax_check.hpp"
 #include "world/simulation.hpp"
 
 namespace redrund {
 namespace {
 
-std::optional<std::string> read_host_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream contents;
-  contents << in.rdbuf();
-  return contents.str();
-}
 
 std::vector<std::string> read_lines(const std::string& path) {
   std::vector<std::string> lines;
@@ -42,7 +36,7 @@ bool copy_extra_file(const std::string& spec, const std::filesystem::path& root)
     std::cerr << "redrund: --file " << spec << ": destination outside the computer\n";
     return false;
   }
-  const auto contents = read_host_file(host);
+  const auto contents = read_whole_file(host);
   if (!contents) {
     std::cerr << "redrund: --file " << spec << ": cannot read " << host << "\n";
     return false;
@@ -97,7 +91,7 @@ CLI::App* add_run_command(CLI::App& app, run_options& options) {
 
 int run_program(const run_options& options) {
   const std::filesystem::path program_path = options.command.front();
-  const auto source = read_host_file(program_path);
+  const auto source = read_whole_file(program_path);
   if (!source) {
     std::cerr << "redrund: cannot read " << program_path.string() << "\n";
     return exit_code::usage_error;

@@ -5,7 +5,7 @@
 #include <map>
 #include <set>
 
-#include "app/base64.hpp"
+#include "proto/text_encoding.hpp"
 #include "app/json_checker.hpp"
 #include "computer/lua_pattern.hpp"
 #include "computer/peripheral_bus.hpp"
@@ -293,7 +293,7 @@ void scenario_reader::read_files(const json& v, const std::string& path, scenari
     } else if (check_.object(contents, file_path, {"base64"})) {
       const json* encoded = check_.member(contents, file_path, "base64", true);
       const auto text = encoded ? check_.string(*encoded, member_path(file_path, "base64"), true) : std::nullopt;
-      if (text && !(bytes = base64_decode(*text))) check_.fail(member_path(file_path, "base64"), "invalid base64");
+      if (text && !(bytes = proto::base64_decode(*text))) check_.fail(member_path(file_path, "base64"), "invalid base64");
     }
     if (!name || !bytes) continue;
     if (const auto [previous, added] = normalised.emplace(*name, file_path); !added)

@@ -234,7 +234,7 @@ int serve(serve_options options) {
     if (steady::now() >= next_tick) {
       sim.advance_tick();
       sim.run_ready();
-      metrics.publish(sim, service, server.stats(), std::chrono::duration<double>(steady::now() - next_tick).count());
+      metrics.publish(sim, service, std::chrono::duration<double>(steady::now() - next_tick).count());
     }
     if (steady::now() >= next_save) {
       if (auto failed = served.save()) spdlog::error("saving the world: {}", *failed);

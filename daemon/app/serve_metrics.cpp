@@ -80,19 +80,13 @@ void service_metrics(std::ostringstream& out, const rpc_service& service) {
 
 }  // namespace
 
-void published_metrics::publish(const simulation& sim, const rpc_service& service, const net::net_stats& net,
-                                double tick_lag_seconds) {
+// The network layer appends its own counters (redrund_net_*) to this text.
+void published_metrics::publish(const simulation& sim, const rpc_service& service, double tick_lag_seconds) {
   std::ostringstream out;
   computer_metrics(out, sim);
   world_metrics(out, sim);
   service_metrics(out, service);
   metric(out, "redrund_tick_lag_seconds", "gauge", "How far the world runs behind the wall clock.", tick_lag_seconds);
-  metric(out, "redrund_connections_rejected_total", "counter", "Connections refused at connections_max.",
-         static_cast<double>(net.rejected));
-  metric(out, "redrund_slow_clients_dropped_total", "counter", "Clients disconnected for not reading.",
-         static_cast<double>(net.slow_clients_dropped));
-  metric(out, "redrund_rate_limited_total", "counter", "Messages refused by the per-connection rate limit.",
-         static_cast<double>(net.rate_limited));
   std::lock_guard lock(mutex_);
   text_ = out.str();
   published_at_ = std::chrono::steady_clock::now();

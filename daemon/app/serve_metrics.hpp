@@ -4,7 +4,6 @@
 #include <mutex>
 #include <string>
 
-#include "net/server.hpp"
 #include "service/rpc_service.hpp"
 #include "world/simulation.hpp"
 
@@ -14,7 +13,7 @@ namespace redrund {
 // tick; network threads only read the published copy (the sim never reads metrics back).
 class published_metrics {
  public:
-  void publish(const simulation& sim, const rpc_service& service, const net::net_stats& net, double tick_lag_seconds);
+  void publish(const simulation& sim, const rpc_service& service, double tick_lag_seconds);
   std::string text() const;
   // Healthy while the simulation thread keeps publishing (it is not stuck).
   bool healthy() const;

@@ -2,7 +2,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "app/base64.hpp"
+#include "proto/text_encoding.hpp"
 #include "app/junit.hpp"
 
 using redrund::xml_escape;
@@ -33,11 +33,11 @@ TEST_CASE("junit_xml gives one testcase per computer with its failure and output
 }
 
 TEST_CASE("base64_decode accepts padded and unpadded base64 only", "[app]") {
-  CHECK(redrund::base64_decode("") == std::string());
-  CHECK(redrund::base64_decode("aGk=") == std::string("hi"));
-  CHECK(redrund::base64_decode("aGk") == std::string("hi"));
-  CHECK(redrund::base64_decode("AAEC/w==") == std::string("\0\1\2\xff", 4));
-  CHECK_FALSE(redrund::base64_decode("a"));
-  CHECK_FALSE(redrund::base64_decode("a*=="));
-  CHECK_FALSE(redrund::base64_decode("aG k="));
+  CHECK(redrund::proto::base64_decode("") == std::string());
+  CHECK(redrund::proto::base64_decode("aGk=") == std::string("hi"));
+  CHECK(redrund::proto::base64_decode("aGk") == std::string("hi"));
+  CHECK(redrund::proto::base64_decode("AAEC/w==") == std::string("\0\1\2\xff", 4));
+  CHECK_FALSE(redrund::proto::base64_decode("a"));
+  CHECK_FALSE(redrund::proto::base64_decode("a*=="));
+  CHECK_FALSE(redrund::proto::base64_decode("aG k="));
 }
