@@ -83,6 +83,14 @@ LUA
 cmp -s "$work/a" "$work/b" || fail "same seed gave different output"
 cmp -s "$work/a" "$work/c" && fail "different seeds gave the same output"
 
+# --real-time follows the wall clock: a 0.3 s sleep takes at least 0.3 s of wall time.
+printf 'sleep(0.3) print("woke", os.clock())\n' >"$work/realtime.lua"
+started=$(date +%s%N)
+expect_status 0 -- run --real-time "$work/realtime.lua"
+elapsed_ms=$(( ($(date +%s%N) - started) / 1000000 ))
+expect_contains "$work/out" "$(printf 'woke\t0.3')"
+[ "$elapsed_ms" -ge 300 ] || fail "--real-time finished a 0.3 s sleep in ${elapsed_ms} ms"
+
 # The bundled example runs.
 expect_status 0 -- run "$2/../config/examples/hello.lua" tester
 expect_contains "$work/out" "Hello, tester!"
