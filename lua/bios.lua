@@ -12,6 +12,7 @@ local host_set_error_output = host.set_error_output
 local host_program_finished = host.program_finished
 local host_load_rom = host.load_rom
 local host_set_eval_environment = host.set_eval_environment
+local host_task_ended = host.task_ended
 local startup = host.startup
 local boot_tasks = host.tasks -- plain data: { {name=, command=, restart=}, ... }
 host = nil
@@ -478,6 +479,10 @@ for _, file in ipairs(fs.list("rom/apis")) do
     end
 end
 
+-- RedRun keeps its shared state in rednet's private environment; it reports task endings to
+-- the host through this hook, which it finds there (lua/README.md).
+if rednet and rednet.run then getfenv(rednet.run).__redrun_host = host_task_ended end
+
 -- Settings CC defines at boot, with their defaults, before the user's .settings is read.
 if settings then
     local defaults = {
@@ -528,7 +533,7 @@ local function start_boot_tasks()
         -- Called with a module name, as require would, so it registers silently.
         local redrun = assert(loadfile("rom/modules/main/redrun.lua", nil, _G))("redrun")
         for _, task in ipairs(boot_tasks) do
-            redrun.supervise({ name = task.name, command = task.command, restart = task.restart })
+            redrun.supervise({ name = task.name, command = task.command, restart = task.restart, key = task.key })
         end
     end)
     if not ok then printError("boot tasks: " .. tostring(err)) end

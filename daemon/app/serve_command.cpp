@@ -193,7 +193,7 @@ int serve(serve_options options) {
   edge_bridge bridge(queue, metrics);
   output_forwarder output;
   serve_world served(sim, data, output, config->computers_max, config->world.seed);
-  rpc_service service(sim, bridge, served, config->tokens, service_limits{});
+  rpc_service service(sim, bridge, served, served, config->tokens, service_limits{});
   output.target = &service;
   served.set_observer([&service](computer& c) { service.watch(c); });
   if (const auto errors = served.load(config->world); !errors.empty()) {
@@ -236,6 +236,7 @@ int serve(serve_options options) {
       sim.run_ready();
       metrics.publish(sim, service, std::chrono::duration<double>(steady::now() - next_tick).count());
     }
+    if (auto failed = served.save_if_changed()) spdlog::error("saving the world: {}", *failed);
     if (steady::now() >= next_save) {
       if (auto failed = served.save()) spdlog::error("saving the world: {}", *failed);
       next_save += std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(config->save_interval_seconds));

@@ -35,6 +35,17 @@ struct boot_task {
   std::string name;
   std::string command;             // shell command line, e.g. "gps host 0 200 0"
   std::string restart = "never";   // "never" or "on-error"
+  std::uint32_t key = 0;           // the host's handle, reported back when it ends (0: none)
+};
+
+// What RedRun tells the host when a task ends or waits to be restarted (bios gives RedRun the
+// hook; lua/README.md). Reported by the computer's own Lua, so it is a claim, not a fact.
+struct task_report {
+  double id = 0;
+  std::string name;                // empty when the task has none
+  std::string status;              // finished, errored, killed, terminated, restarting
+  std::string error;               // errored and restarting
+  std::uint32_t key = 0;           // boot_task::key of a boot task, else 0
 };
 
 struct computer_setup {
@@ -95,6 +106,13 @@ class computer {
   void set_event_observer(std::function<void(std::uint32_t, const event&)> observer) {
     event_observer_ = std::move(observer);
   }
+  // Called when RedRun reports a task's end (the daemon's `task` notifications).
+  void set_task_observer(std::function<void(std::uint32_t, const task_report&)> observer) {
+    task_observer_ = std::move(observer);
+  }
+  void report_task(const task_report& report) {
+    if (task_observer_) task_observer_(id(), report);
+  }
 
   // Resumes the machine with up to events_max queued events; returns how many ran.
   std::size_t run_events(std::size_t events_max);
@@ -132,6 +150,8 @@ class computer {
   void set_program_finished(bool ok) { program_state_ = ok ? program_state::succeeded : program_state::failed; }
   const std::optional<startup_program>& startup() const { return setup_.startup; }
   const std::vector<boot_task>& boot_tasks() const { return setup_.tasks; }
+  // The tasks the next boot starts (the current boot's are already running).
+  void set_boot_tasks(std::vector<boot_task> tasks) { setup_.tasks = std::move(tasks); }
 
  private:
   enum class stop_request : std::uint8_t { none, shutdown, reboot };
@@ -149,6 +169,7 @@ class computer {
   rng random_;
   peripheral_bus* peripherals_ = nullptr;
   std::function<void(std::uint32_t, const event&)> event_observer_;
+  std::function<void(std::uint32_t, const task_report&)> task_observer_;
   computer_stats stats_;
   tick_t boot_tick_ = 0;
   std::size_t next_input_ = 0;

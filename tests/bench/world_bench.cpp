@@ -20,27 +20,19 @@
 #include <vector>
 
 #include "app/temp_dir.hpp"
+#include "bench_support.hpp"
 #include "computer/lua_value.hpp"
 #include "support/sim_fixture.hpp"
 #include "world/simulation.hpp"
 
 namespace {
 
-using clock_type = std::chrono::steady_clock;
+using redrund::bench::measured_rate;
+using redrund::bench::rss_kib;
+using redrund::bench::stopwatch;
 using redrund::modem_kind;
 using redrund::modem_spec;
 using redrund::placement;
-
-double seconds_since(clock_type::time_point start) {
-  return std::chrono::duration<double>(clock_type::now() - start).count();
-}
-
-long rss_kib() {
-  std::ifstream status("/proc/self/status");
-  for (std::string line; std::getline(status, line);)
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-  return -1;
-}
 
 // A world whose computers each run one program from a temporary directory.
 class bench_world {
@@ -75,7 +67,7 @@ class bench_world {
 constexpr const char* payload_constructor =
     "{nMessageID = 123456, nRecipient = 2, nSender = 1, message = 'hello', sProtocol = 'x'}";
 
-double baseline_copy_resume_rate(long iterations) {
+measured_rate baseline_copy_resume_rate(long iterations) {
   lua_State* from = luaL_newstate();
   lua_State* to = luaL_newstate();
   luaL_requiref(to, "_G", luaopen_base, 1);
@@ -86,7 +78,7 @@ double baseline_copy_resume_rate(long iterations) {
   luaL_loadstring(co, "while true do local t = coroutine.yield() end");
   int results = 0;
   lua_resume(co, to, 0, &results);
-  const auto start = clock_type::now();
+  const stopwatch timer;
   for (long i = 0; i < iterations; ++i) {
     redrund::value_list copied;
     redrund::value item;
@@ -96,13 +88,13 @@ double baseline_copy_resume_rate(long iterations) {
     lua_resume(co, to, pushed, &results);
     lua_pop(co, results);
   }
-  const double rate = static_cast<double>(iterations) / seconds_since(start);
+  const measured_rate rate{static_cast<double>(iterations), timer.wall_seconds(), timer.cpu_seconds()};
   lua_close(from);
   lua_close(to);
   return rate;
 }
 
-double modem_message_rate(long messages) {
+measured_rate modem_message_rate(long messages) {
   bench_world w;
   auto& receiver = w.add(2, "local m = peripheral.wrap('top') m.open(1) local n = 0 "
                             "while true do os.pullEvent('modem_message') n = n + 1 end",
@@ -113,14 +105,14 @@ double modem_message_rate(long messages) {
                " do m.transmit(1, 1, " + payload_constructor + ") os.queueEvent('y') os.pullEvent('y') end",
         placement{{0, 64, 0}, "overworld"});
   const auto processed_before = receiver.stats().events_processed;
-  const auto start = clock_type::now();
+  const stopwatch timer;
   w.turn_on_all();
   redrund::run_virtual(w.sim(), [&] { return w.sim().find_computer(1)->program_done() && !receiver.has_pending_events(); },
                        1'000'000);
-  const double seconds = seconds_since(start);
+  const double wall_seconds = timer.wall_seconds(), cpu_seconds = timer.cpu_seconds();
   const auto received = receiver.stats().events_processed - processed_before;
   if (receiver.queue().dropped() > 0) std::printf("  (receiver dropped %llu)\n", static_cast<unsigned long long>(receiver.queue().dropped()));
-  return static_cast<double>(received) / seconds;
+  return {static_cast<double>(received), wall_seconds, cpu_seconds};
 }
 
 void gps_benchmark(int clients) {
@@ -143,20 +135,20 @@ void gps_benchmark(int clients) {
   // Booting is measured by the computer benchmark; here only the simulation is timed.
   w.turn_on_all();
   w.sim().run_ready();
-  const auto start = clock_type::now();
+  const stopwatch timer;
   const auto done = [&] {
     for (const auto& [id, c] : w.sim().computers())
       if (id >= 100 && !c->program_done()) return false;
     return true;
   };
   redrund::run_virtual(w.sim(), done, 20 * 3600);
-  const double wall = seconds_since(start);
+  const double wall = timer.wall_seconds(), cpu = timer.cpu_seconds();
   const double simulated = static_cast<double>(w.sim().clock().now_ticks) * 0.05;
   int located = 0;
   for (const auto& line : w.output().lines) located += line.text == "true";
-  std::printf("gps: %d clients located %d exactly; %.1f simulated s in %.2f wall s: %.0f simulated s per wall s "
-              "(aim >= 100)\n",
-              clients, located, simulated, wall, simulated / wall);
+  std::printf("gps: %d clients located %d exactly; %.1f simulated s in %.2f wall s (%.2f CPU s): "
+              "%.1f simulated s per wall s, %.1f per CPU s (aim >= 100)\n",
+              clients, located, simulated, wall, cpu, simulated / wall, simulated / cpu);
 }
 
 void broadcast_benchmark(int computers) {
@@ -173,15 +165,17 @@ void broadcast_benchmark(int computers) {
               static_cast<double>(rss_after - rss_before) / computers);
   auto& sender = w.add(0, "rednet.open('top') rednet.broadcast('hello')", placement{{0, 64, -5}, "overworld"},
                        modem_kind::ender);
-  const auto start = clock_type::now();
+  const stopwatch timer;
   sender.turn_on();
   redrund::run_virtual(w.sim(), [&] {
     for (const auto& [id, c] : w.sim().computers())
       if (id != 0 && !c->program_done()) return false;
     return true;
   }, 20 * 60);
-  std::printf("broadcast: one rednet.broadcast received by all %d in %.1f ms wall (%.2f us per receiver)\n",
-              computers, seconds_since(start) * 1000.0, seconds_since(start) * 1e6 / computers);
+  const double wall = timer.wall_seconds(), cpu = timer.cpu_seconds();
+  std::printf("broadcast: one rednet.broadcast received by all %d in %.1f ms wall, %.1f ms CPU (%.2f us CPU per "
+              "receiver)\n",
+              computers, wall * 1000.0, cpu * 1000.0, cpu * 1e6 / computers);
 }
 
 }  // namespace
@@ -196,10 +190,9 @@ int main(int argc, char** argv) {
     else if (std::strcmp(argv[i], "--idle") == 0 && i + 1 < argc) idle_computers = std::atoi(argv[++i]);
   }
   if (messages > 0) {
-    const double baseline = baseline_copy_resume_rate(messages);
-    const double measured = modem_message_rate(messages);
-    std::printf("modem messages: %.0f/s; baseline copy+resume: %.0f/s; ratio %.3f (aim >= 0.5)\n", measured,
-                baseline, measured / baseline);
+    const auto baseline = baseline_copy_resume_rate(messages);
+    const auto measured = modem_message_rate(messages);
+    redrund::bench::print_ratio("modem messages", measured, "baseline copy+resume", baseline, 0.5);
   }
   if (gps_clients > 0) gps_benchmark(gps_clients);
   if (idle_computers > 0) broadcast_benchmark(idle_computers);

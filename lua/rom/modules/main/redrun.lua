@@ -93,9 +93,15 @@ local function adopt(id, rec)
     if type(id) == "number" and id >= S.next_id then S.next_id = math.floor(id) + 1 end
 end
 
+-- Tells the host how a task ended (bios leaves its hook in rednet's env; lua/README.md).
+local function tell_host(rec, status)
+    if S.host then pcall(S.host, rec.id, rec.name ~= nil and tostring(rec.name) or nil, status, rec.error, rec.key) end
+end
+
 -- A task ended for good: it leaves every table but the bounded `ended` list.
 local function retire(rec, status)
     rec.status, rec.ended = status, now()
+    tell_host(rec, status)
     if rec.coro and coroutine.status(rec.coro) == "suspended" and coroutine.close then
         pcall(coroutine.close, rec.coro) -- runs its to-be-closed variables
     end
@@ -161,6 +167,7 @@ local function failed(id, rec, err)
         local delay = rec.delay
         rec.delay = math.min(delay * 2, policy.backoff_max)
         schedule(rec, delay, "restarting")
+        tell_host(rec, "restarting")
     else
         finish(id, rec, "errored")
     end
@@ -273,6 +280,7 @@ function redrun.init(silent)
     S = {
         tasks = type(existing) == "table" and existing or {},
         waiting = {}, timers = {}, ended = {}, next_id = 1, barrier = 0,
+        host = type(rawget(env, "__redrun_host")) == "function" and rawget(env, "__redrun_host") or nil,
     }
     for _, id in ipairs(sorted_keys(S.tasks)) do
         if type(S.tasks[id]) == "table" and S.tasks[id].id == nil then adopt(id, S.tasks[id]) end
@@ -341,6 +349,7 @@ function redrun.supervise(spec)
     state()
     local rec = new_record(spec.name)
     rec.fn = fn or command_task(command, spec.dir)
+    rec.key = type(spec.key) == "number" and spec.key or nil -- the host's handle (boot tasks)
     rec.delay = backoff
     rec.policy = {
         restart = restart, backoff = backoff, backoff_max = math.max(backoff, backoff_max),
