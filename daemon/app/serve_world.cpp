@@ -1,5 +1,6 @@
 #include "app/serve_world.hpp"
 
+#include <algorithm>
 #include <fstream>
 
 #include <nlohmann/json.hpp>
@@ -37,13 +38,22 @@ json computer_json(const scenario_computer& c, const placement& where, const std
   return entry;
 }
 
+// A saved world whose computers were all removed: valid here, though a scenario needs one.
+bool is_empty_world(const std::string& text) {
+  const json document = json::parse(text, nullptr, false);
+  return document.is_object() && document.contains("computers") && document["computers"].is_array() &&
+         document["computers"].empty();
+}
+
 }  // namespace
 
 serve_world::serve_world(simulation& sim, std::filesystem::path data_dir, output_sink& output,
                          std::size_t computers_max, std::uint64_t seed)
     : sim_(sim), data_dir_(std::move(data_dir)), output_(output), computers_max_(computers_max), seed_(seed) {}
 
-computer& serve_world::add(const scenario_computer& spec, bool first_start) {
+computer& serve_world::add(const scenario_computer& given, bool first_start) {
+  scenario_computer spec = given;
+  for (boot_task& t : spec.tasks) t.key = next_task_key_++;  // so that task.kill can forget it
   const std::filesystem::path dir = data_dir_ / "computers" / std::to_string(spec.id);
   std::filesystem::create_directories(dir);
   std::string error;
@@ -59,6 +69,7 @@ computer& serve_world::add(const scenario_computer& spec, bool first_start) {
 std::vector<std::string> serve_world::load(const scenario& configured) {
   std::filesystem::create_directories(data_dir_ / "computers");
   if (const auto saved = read_whole_file(world_file())) {
+    if (is_empty_world(*saved)) return {};  // every computer was removed
     scenario_parse_result parsed = parse_scenario(*saved);
     if (!parsed.value) {
       for (std::string& e : parsed.errors) e = world_file().string() + ": " + e;
@@ -70,6 +81,12 @@ std::vector<std::string> serve_world::load(const scenario& configured) {
   for (const scenario_computer& c : configured.computers) add(c, true);
   if (auto error = save()) return {*error};
   return {};
+}
+
+std::optional<std::string> serve_world::save_if_changed() {
+  if (!changed_) return std::nullopt;
+  changed_ = false;  // a failed save is retried by the periodic one, not on every pass
+  return save();
 }
 
 std::optional<std::string> serve_world::save() const {
@@ -96,8 +113,30 @@ computer* serve_world::create_computer(std::string label, placement where, std::
   spec.where = std::move(where);
   spec.modems = std::move(modems);
   computer& created = add(spec, false);
-  if (auto failed = save()) error = *failed;  // the computer exists; saving retries later
+  changed_ = true;
   return &created;
+}
+
+std::uint32_t serve_world::keep_task(std::uint32_t computer_id, boot_task task) {
+  const auto spec = specs_.find(computer_id);
+  computer* c = sim_.find_computer(computer_id);
+  if (spec == specs_.end() || c == nullptr) return 0;
+  task.key = next_task_key_++;
+  spec->second.tasks.push_back(std::move(task));
+  c->set_boot_tasks(spec->second.tasks);
+  changed_ = true;
+  return spec->second.tasks.back().key;
+}
+
+void serve_world::forget_task(std::uint32_t computer_id, std::uint32_t key) {
+  const auto spec = specs_.find(computer_id);
+  if (spec == specs_.end()) return;
+  std::vector<boot_task>& tasks = spec->second.tasks;
+  const auto found = std::find_if(tasks.begin(), tasks.end(), [key](const boot_task& t) { return t.key == key; });
+  if (found == tasks.end()) return;
+  tasks.erase(found);
+  if (computer* c = sim_.find_computer(computer_id)) c->set_boot_tasks(tasks);
+  changed_ = true;
 }
 
 }  // namespace redrund

@@ -16,7 +16,8 @@ namespace redrund {
 // DATA/computers/<id>/ (written by its fs API as programs close files), and the world itself
 // (ids, labels, positions, modems, boot tasks) in DATA/world.json, a scenario document
 // replaced atomically. Sim thread only.
-class serve_world final : public computer_factory {
+// Tasks clients start with task.start are kept as boot tasks of their computer (task_store).
+class serve_world final : public computer_factory, public task_store {
  public:
   serve_world(simulation& sim, std::filesystem::path data_dir, output_sink& output, std::size_t computers_max,
               std::uint64_t seed);
@@ -26,11 +27,17 @@ class serve_world final : public computer_factory {
   std::vector<std::string> load(const scenario& configured);
   // Writes DATA/world.json; returns an error message on failure.
   std::optional<std::string> save() const;
+  // Saves when computers or kept tasks changed since the last save (the serve loop calls it
+  // after each pass, so a burst of changes costs one write).
+  std::optional<std::string> save_if_changed();
   void set_observer(std::function<void(computer&)> on_created) { on_created_ = std::move(on_created); }
 
   computer* create_computer(std::string label, placement where, std::vector<modem_spec> modems,
                             std::string& error) override;
   std::filesystem::path world_file() const { return data_dir_ / "world.json"; }
+
+  std::uint32_t keep_task(std::uint32_t computer_id, boot_task task) override;
+  void forget_task(std::uint32_t computer_id, std::uint32_t key) override;
 
  private:
   computer& add(const scenario_computer& spec, bool first_start);
@@ -41,6 +48,8 @@ class serve_world final : public computer_factory {
   std::size_t computers_max_;
   std::uint64_t seed_;
   std::map<std::uint32_t, scenario_computer> specs_;  // what to save for each computer
+  std::uint32_t next_task_key_ = 1;                   // boot_task::key, unique in this run
+  bool changed_ = false;                              // since the last save_if_changed
   std::function<void(computer&)> on_created_;
 };
 

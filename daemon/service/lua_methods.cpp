@@ -49,9 +49,10 @@ const std::vector<method_entry>& lua_method_list() {
       {"gps.locate", &rpc_service::run_lua_method,
        "local x, y, z = gps.locate(...) if x then return { x = x, y = y, z = z } end",
        {{"timeout", kind::number, false, 0, 3600}}},
-      {"task.start", &rpc_service::run_lua_method,
-       "local name, command, restart = ... return require('redrun').supervise{ name = name, command = command, "
-       "restart = restart or 'never' }",
+      // task_start appends the task's key (task_store) as the last argument.
+      {"task.start", &rpc_service::task_start,
+       "local name, command, restart, key = ... return require('redrun').supervise{ name = name, "
+       "command = command, restart = restart or 'never', key = key }",
        {{"name", kind::string}, {"command", kind::string}, {"restart", kind::string, false}}},
       {"task.list", &rpc_service::run_lua_method, "return require('redrun').list()", {}},
       {"task.status", &rpc_service::run_lua_method, "return require('redrun').status(...)",
@@ -138,27 +139,38 @@ const method_entry* find_method(std::string_view name) {
   return found == index.end() ? nullptr : found->second;
 }
 
-void rpc_service::run_lua_method(call& c) {
+std::optional<rpc_service::lua_call> rpc_service::prepare_lua_call(call& c) {
   computer* target = attached_computer(c);
-  if (target == nullptr) return;
+  if (target == nullptr) return std::nullopt;
   const method_entry& entry = *c.entry;
-  std::string code(entry.code);
-  if (code.empty()) {  // lua.eval: the client's own chunk
+  lua_call run{target, std::string(entry.code), {}};
+  if (run.code.empty()) {  // lua.eval: the client's own chunk
     auto given = c.params.require_string("code");
-    if (given) code = std::move(*given);
+    if (given) run.code = std::move(*given);
   }
-  value_list arguments;
   for (const lua_argument& a : entry.arguments)
-    if (!read_argument(c.params, a, arguments, limits_.values)) break;
-  if (!c.params.ok()) return fail(c, c.params.error());
+    if (!read_argument(c.params, a, run.arguments, limits_.values)) break;
+  if (!c.params.ok()) {
+    fail(c, c.params.error());
+    return std::nullopt;
+  }
+  return run;
+}
+
+void rpc_service::start_lua_call(call& c, lua_call run, std::function<void(bool ok)> finished) {
   session& s = sessions_[c.client];
-  if (s.pending_calls >= limits_.pending_calls_max)
+  if (s.pending_calls >= limits_.pending_calls_max) {
+    if (finished) finished(false);
     return fail(c, {error_code::overloaded, "too many calls waiting on Lua for this client", nullptr});
+  }
   ++s.pending_calls;
   const client_id client = c.client;
+  const lua_result result = c.entry->result;
   auto shared = std::make_shared<call>(std::move(c));
-  target->start_eval(code, arguments, [this, shared, client, result = entry.result](eval_outcome outcome) {
+  run.target->start_eval(run.code, run.arguments,
+                         [this, shared, client, result, finished = std::move(finished)](eval_outcome outcome) {
     if (const auto found = sessions_.find(client); found != sessions_.end()) --found->second.pending_calls;
+    if (finished) finished(outcome.ok);
     if (!outcome.ok) return fail(*shared, {error_code::lua_error, outcome.error, nullptr});
     auto encoded = result == lua_result::all_values
                        ? proto::encode_values(outcome.values, limits_.values)
@@ -166,6 +178,27 @@ void rpc_service::run_lua_method(call& c) {
                                                        : proto::encode_value(outcome.values, outcome.values.items[0], limits_.values));
     if (!encoded) return fail(*shared, {error_code::lua_error, "result: " + encoded.error().describe(), nullptr});
     respond(*shared, std::move(encoded.value()));
+  });
+}
+
+void rpc_service::run_lua_method(call& c) {
+  if (auto run = prepare_lua_call(c)) start_lua_call(c, std::move(*run));
+}
+
+// task.start: the task is kept (task_store) before it starts, so that its key reaches RedRun
+// and comes back when it ends; a start that fails is forgotten again.
+void rpc_service::task_start(call& c) {
+  auto run = prepare_lua_call(c);
+  if (!run) return;
+  const std::vector<value>& given = run->arguments.items;  // name, command, restart
+  const std::string restart = given[2].type == value::kind::string ? given[2].text : "never";
+  if (restart != "never" && restart != "on-error")
+    return fail(c, proto::rpc_error::invalid_params("params.restart", "expected \"never\" or \"on-error\""));
+  const std::uint32_t computer_id = run->target->id();
+  const std::uint32_t key = tasks_.keep_task(computer_id, boot_task{given[0].text, given[1].text, restart, 0});
+  run->arguments.items.push_back(key == 0 ? value{} : value::of_number(key));
+  start_lua_call(c, std::move(*run), [this, computer_id, key](bool ok) {
+    if (!ok && key != 0) tasks_.forget_task(computer_id, key);
   });
 }
 

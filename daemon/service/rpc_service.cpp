@@ -2,6 +2,8 @@
 
 #include "service/method_table.hpp"
 
+#include <cmath>
+
 namespace redrund {
 
 using nlohmann::json;
@@ -26,9 +28,9 @@ struct pending_reply {
   }
 };
 
-rpc_service::rpc_service(simulation& sim, client_outbox& outbox, computer_factory& factory, access_tokens tokens,
-                         service_limits limits)
-    : sim_(sim), outbox_(outbox), factory_(factory), tokens_(std::move(tokens)), limits_(limits) {}
+rpc_service::rpc_service(simulation& sim, client_outbox& outbox, computer_factory& factory, task_store& tasks,
+                         access_tokens tokens, service_limits limits)
+    : sim_(sim), outbox_(outbox), factory_(factory), tasks_(tasks), tokens_(std::move(tokens)), limits_(limits) {}
 
 void rpc_service::on_open(client_id client) { sessions_[client]; }
 
@@ -147,6 +149,21 @@ void rpc_service::watch(computer& c) {
     json params{{"computer", id}, {"name", e.name}, {"args", args.ok() ? std::move(args.value()) : json::array()}};
     notify(id, "event", std::move(params), &e.name);
   });
+  c.set_task_observer([this](std::uint32_t id, const task_report& report) { on_task_report(id, report); });
+}
+
+void rpc_service::on_task_report(std::uint32_t computer_id, const task_report& report) {
+  // A kept task that is killed or terminated is not wanted any more; one that finishes or
+  // fails stays a boot task, as configured ones do.
+  if (report.key != 0 && (report.status == "killed" || report.status == "terminated"))
+    tasks_.forget_task(computer_id, report.key);
+  if (sessions_.empty()) return;
+  // RedRun's ids are whole numbers; one that is not (a foreign task table's key) stays a float.
+  const bool whole = std::floor(report.id) == report.id && std::fabs(report.id) < 9.0e15;
+  json params{{"computer", computer_id}, {"id", whole ? json(static_cast<std::int64_t>(report.id)) : json(report.id)},
+              {"name", report.name.empty() ? json() : json(report.name)}, {"status", report.status}};
+  if (report.status == "errored" || report.status == "restarting") params["error"] = report.error;
+  notify(computer_id, "task", std::move(params), nullptr);
 }
 
 }  // namespace redrund

@@ -1,8 +1,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -37,6 +39,17 @@ class computer_factory {
                                     std::string& error) = 0;
 };
 
+// Keeps the tasks clients start with task.start across daemon restarts, as boot tasks of their
+// computer (so a reboot or a restart starts them again).
+class task_store {
+ public:
+  virtual ~task_store() = default;
+  // Records `task` for the computer; returns its key (boot_task::key), 0 if it was not kept.
+  virtual std::uint32_t keep_task(std::uint32_t computer_id, boot_task task) = 0;
+  // The task with that key was killed or terminated, or did not start: it is not kept.
+  virtual void forget_task(std::uint32_t computer_id, std::uint32_t key) = 0;
+};
+
 struct access_tokens {
   std::string client;  // needed by computer.attach
   std::string admin;   // needed by world.* changes
@@ -66,8 +79,8 @@ struct pending_reply;
 // sees exactly what a CC program would. Sim thread only.
 class rpc_service final : public output_sink {
  public:
-  rpc_service(simulation& sim, client_outbox& outbox, computer_factory& factory, access_tokens tokens,
-              service_limits limits);
+  rpc_service(simulation& sim, client_outbox& outbox, computer_factory& factory, task_store& tasks,
+              access_tokens tokens, service_limits limits);
 
   void on_open(client_id client);
   void on_message(client_id client, std::string_view text);
@@ -79,7 +92,7 @@ class rpc_service final : public output_sink {
 
   // Output notifications: computers the service watches write here.
   void line(std::uint32_t computer_id, output_stream stream, std::string_view text) override;
-  // Installs the event observer that feeds `event` notifications and metrics.
+  // Installs the observers that feed `event` and `task` notifications and metrics.
   void watch(computer& c);
 
   const service_stats& stats() const { return stats_; }
@@ -103,6 +116,7 @@ class rpc_service final : public output_sink {
   void world_move(call& c);
   void world_remove(call& c);
   void run_lua_method(call& c);
+  void task_start(call& c);
 
  private:
   struct attachment {
@@ -113,6 +127,18 @@ class rpc_service final : public output_sink {
     std::map<std::uint32_t, attachment> attached;
     std::size_t pending_calls = 0;
   };
+
+  // A Lua-backed call whose parameters have been read: where it runs, what, with which arguments.
+  struct lua_call {
+    computer* target = nullptr;
+    std::string code;
+    value_list arguments;
+  };
+  // Reads the call's computer and parameters for its method's chunk; answers it on error.
+  std::optional<lua_call> prepare_lua_call(call& c);
+  // Runs the chunk and answers with its values; `finished` (if any) sees whether it succeeded.
+  void start_lua_call(call& c, lua_call run, std::function<void(bool ok)> finished = {});
+  void on_task_report(std::uint32_t computer_id, const task_report& report);
 
   void dispatch(client_id client, proto::request request, std::shared_ptr<pending_reply> reply);
   void respond(call& c, nlohmann::json result);
@@ -127,6 +153,7 @@ class rpc_service final : public output_sink {
   simulation& sim_;
   client_outbox& outbox_;
   computer_factory& factory_;
+  task_store& tasks_;
   access_tokens tokens_;
   service_limits limits_;
   std::map<client_id, session> sessions_;

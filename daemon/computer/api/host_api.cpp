@@ -46,6 +46,25 @@ int host_load_rom(lua_State* L) {
   return 1;
 }
 
+// RedRun reports how a task ended: task_ended(id, name, status, error, key). Its arguments come
+// from the computer's Lua, so they are checked and bounded like any other input.
+constexpr std::size_t task_text_bytes_max = 1024;
+
+int host_task_ended(lua_State* L) {
+  static constexpr const char* statuses[] = {"finished", "errored", "killed", "terminated", "restarting", nullptr};
+  task_report report;
+  report.id = check_number(L, 1);
+  const auto name = opt_string(L, 2);
+  report.status = statuses[luaL_checkoption(L, 3, nullptr, statuses)];
+  const auto error = opt_string(L, 4);
+  const auto key = opt_number(L, 5);
+  if (name) report.name = std::string(name->substr(0, task_text_bytes_max));
+  if (error) report.error = std::string(error->substr(0, task_text_bytes_max));
+  if (key && *key >= 1 && *key <= 0xffffffff) report.key = static_cast<std::uint32_t>(*key);
+  computer_of(L).report_task(report);
+  return 0;
+}
+
 // bios registers the factory of program environments used for host-started chunks.
 int host_set_eval_environment(lua_State* L) {
   luaL_checktype(L, 1, LUA_TFUNCTION);
@@ -60,6 +79,7 @@ constexpr native_function host_functions[] = {
     {"program_finished", host_program_finished},
     {"set_error_output", host_set_error_output},
     {"read_line", host_read_line},
+    {"task_ended", host_task_ended},
 };
 
 void push_startup(lua_State* L, const startup_program& startup) {
@@ -135,13 +155,17 @@ namespace {
 void push_tasks(lua_State* L, const std::vector<boot_task>& tasks) {
   lua_createtable(L, static_cast<int>(tasks.size()), 0);
   for (std::size_t i = 0; i < tasks.size(); ++i) {
-    lua_createtable(L, 0, 3);
+    lua_createtable(L, 0, 4);
     push_string(L, tasks[i].name);
     lua_setfield(L, -2, "name");
     push_string(L, tasks[i].command);
     lua_setfield(L, -2, "command");
     push_string(L, tasks[i].restart);
     lua_setfield(L, -2, "restart");
+    if (tasks[i].key != 0) {
+      lua_pushinteger(L, tasks[i].key);
+      lua_setfield(L, -2, "key");
+    }
     lua_rawseti(L, -2, static_cast<lua_Integer>(i) + 1);
   }
 }
