@@ -478,6 +478,9 @@ for _, file in ipairs(fs.list("rom/apis")) do
         if eager_apis[api_name(path)] then os.loadAPI(path) else install_lazy_api(path) end
     end
 end
+-- The http API's Lua half, only when the host gave this computer http natives (as CC loads
+-- rom/apis/http/http.lua only when http is enabled).
+if http then os.loadAPI("rom/apis/http/http.lua") end
 
 -- RedRun keeps its shared state in rednet's private environment; it reports task endings to
 -- the host through this hook, which it finds there (lua/README.md).

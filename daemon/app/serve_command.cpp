@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "app/exit_codes.hpp"
+#include "app/outbound_http_client.hpp"
 #include "app/serve_config.hpp"
 #include "app/serve_metrics.hpp"
 #include "app/serve_world.hpp"
@@ -80,6 +81,7 @@ class edge_bridge final : public net::server_callbacks, public client_outbox {
  public:
   edge_bridge(inbox& queue, published_metrics& metrics) : queue_(queue), metrics_(metrics) {}
   void attach(net::server& server) { server_ = &server; }
+  void attach_http(const outbound_http_client* http) { http_ = http; }
 
   void on_open(net::connection_id id, net::transport, std::string) override {
     queue_.push({inbound::kind::open, id, {}});
@@ -92,7 +94,7 @@ class edge_bridge final : public net::server_callbacks, public client_outbox {
   void on_protocol_error(net::connection_id id, std::string what) override {
     queue_.push({inbound::kind::protocol_error, id, std::move(what)});
   }
-  std::string metrics_text() override { return metrics_.text(); }
+  std::string metrics_text() override { return metrics_.text() + (http_ != nullptr ? http_->metrics_text() : ""); }
   bool healthy() override { return metrics_.healthy(); }
 
   // client_outbox (simulation thread): the server's send is thread-safe.
@@ -103,6 +105,7 @@ class edge_bridge final : public net::server_callbacks, public client_outbox {
   inbox& queue_;
   published_metrics& metrics_;
   net::server* server_ = nullptr;
+  const outbound_http_client* http_ = nullptr;
 };
 
 // Computers are created before the service exists (the service needs the world to create
@@ -187,6 +190,13 @@ int serve(serve_options options) {
   world_config world{config->world.start, config->world.radio, config->world.faults, config->world.seed};
   world.start.epoch_start_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  // The computers' http API; created before the world so it outlives every computer.
+  std::unique_ptr<outbound_http_client> http;
+  if (config->http.enabled) {
+    std::string error;
+    http = outbound_http_client::create(config->http, error);
+    if (!http) return exit_code::usage_error;  // parse_serve_config has reported the bad entry
+  }
   simulation sim(world);
   inbox queue(4096);
   published_metrics metrics;
@@ -195,7 +205,14 @@ int serve(serve_options options) {
   serve_world served(sim, data, output, config->computers_max, config->world.seed);
   rpc_service service(sim, bridge, served, served, config->tokens, service_limits{});
   output.target = &service;
-  served.set_observer([&service](computer& c) { service.watch(c); });
+  if (http) {
+    http->set_wake([&queue] { queue.wake(); });
+    bridge.attach_http(http.get());
+  }
+  served.set_observer([&service, &http](computer& c) {
+    c.set_http(http.get());
+    service.watch(c);
+  });
   if (const auto errors = served.load(config->world); !errors.empty()) {
     for (const auto& e : errors) spdlog::error("world: {}", e);
     return exit_code::usage_error;
@@ -230,6 +247,7 @@ int serve(serve_options options) {
   while (!stopping) {
     const auto next_tick = start + std::chrono::milliseconds(50) * (sim.clock().now_ticks + 1);
     for (inbound& item : queue.take(next_tick)) handle(service, item);
+    if (http) http->deliver(sim);
     sim.run_ready();
     if (steady::now() >= next_tick) {
       sim.advance_tick();
@@ -247,6 +265,7 @@ int serve(serve_options options) {
   if (auto failed = served.save()) spdlog::error("saving the world: {}", *failed);
   server.stop();
   for (auto& [id, c] : sim.computers()) c->shutdown();  // flushes open files
+  if (http) http->set_wake(nullptr);  // the inbox goes before the http client
   ioc.stop();
   for (std::thread& t : threads) t.join();
   spdlog::info("stopped");

@@ -2,6 +2,8 @@
 
 #include <cmath>
 #include <map>
+#include <optional>
+#include <string_view>
 
 #include "computer/computer.hpp"
 
@@ -36,7 +38,7 @@ const std::map<std::string_view, method_entry>& method_table() {
 }
 
 // A remote computer on a cable answers these (turnOn/shutdown/reboot are not simulated).
-constexpr const char* remote_computer_methods[] = {"getID", "getLabel", "isOn"};
+constexpr const char* remote_computer_methods[] = {"getID", "getLabel", "isOn", "reboot", "shutdown", "turnOn"};
 
 const char* kind_name(const value& v) {
   switch (v.type) {
@@ -102,6 +104,13 @@ peripheral_result string_list(const std::vector<std::string>& strings) {
     r.results.tables[0].entries.emplace_back(value::of_number(static_cast<double>(i + 1)), value::of_string(strings[i]));
   r.results.items.push_back(std::move(list));
   return r;
+}
+
+std::optional<power_action> power_method(std::string_view method) {
+  if (method == "turnOn") return power_action::turn_on;
+  if (method == "shutdown") return power_action::shutdown;
+  if (method == "reboot") return power_action::reboot;
+  return std::nullopt;
 }
 
 std::string remote_name(std::uint32_t computer) { return "computer_" + std::to_string(computer); }
@@ -261,6 +270,10 @@ peripheral_result modem_bus::call_remote(modem_key modem, const value_list& args
   if (*method == "isOn") return single(value::of_boolean(target->is_on()));
   if (*method == "getLabel")
     return single(target->label().empty() ? value{} : value::of_string(target->label()));
+  if (const auto action = power_method(*method)) {
+    directory_.request_power(target->id(), *action);
+    return {};
+  }
   return peripheral_result::failure("No such method " + *method);
 }
 

@@ -14,6 +14,9 @@ namespace redrund {
 
 class computer;
 
+// What a remote computer peripheral can ask of the computer behind it.
+enum class power_action : std::uint8_t { turn_on, shutdown, reboot };
+
 // What the modem peripherals need from the world around them.
 class computer_directory {
  public:
@@ -22,6 +25,10 @@ class computer_directory {
   // Queues `e` into a computer now (delay 0) or after `delay_ticks`.
   virtual void deliver(std::uint32_t computer_id, event e, tick_t delay_ticks) = 0;
   virtual tick_t now_ticks() const = 0;
+  // Asks for a computer to be turned on, shut down or rebooted at the start of the next tick
+  // (as CC applies a remote computer's turnOn/shutdown/reboot on its next tick, never
+  // inside the caller's Lua call).
+  virtual void request_power(std::uint32_t computer_id, power_action action) = 0;
 };
 
 struct modem_stats {

@@ -91,9 +91,31 @@ bool simulation::any_pending_events() const {
   return false;
 }
 
+void simulation::request_power(std::uint32_t computer_id, power_action action) {
+  // One request per caller call; the bound keeps a runaway loop of calls from growing it.
+  constexpr std::size_t power_requests_max = 4096;
+  if (power_requests_.size() >= power_requests_max) {
+    ++power_requests_dropped_;
+    return;
+  }
+  power_requests_.emplace_back(computer_id, action);
+}
+
+void simulation::apply_power_requests() {
+  auto requests = std::move(power_requests_);
+  power_requests_.clear();
+  for (const auto& [id, action] : requests) {
+    computer* c = find_computer(id);
+    if (c == nullptr) continue;  // removed since the request
+    if (action != power_action::turn_on) c->shutdown();
+    if (action != power_action::shutdown) c->turn_on();
+  }
+}
+
 void simulation::advance_tick() {
   ++clock_.now_ticks;
   events_this_tick_.clear();
+  apply_power_requests();
   while (!delayed_.empty() && delayed_.begin()->first.first <= clock_.now_ticks) {
     auto landing = std::move(delayed_.begin()->second);
     delayed_.erase(delayed_.begin());
@@ -108,6 +130,7 @@ void simulation::skip_to_before(tick_t tick) {
 
 std::optional<tick_t> simulation::next_due_tick() const {
   std::optional<tick_t> earliest;
+  if (!power_requests_.empty()) return clock_.now_ticks + 1;
   if (!delayed_.empty()) earliest = delayed_.begin()->first.first;
   for (const auto& [id, c] : computers_) {
     const auto due = c->next_due_tick();

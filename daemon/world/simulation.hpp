@@ -50,6 +50,8 @@ class simulation final : private computer_directory {
   const network& net() const { return network_; }
   const fault_injector& faults() const { return faults_; }
   const modem_bus& modems() const { return modems_; }
+  // Remote turnOn/shutdown/reboot calls refused because too many were already waiting.
+  std::uint64_t power_requests_dropped() const { return power_requests_dropped_; }
 
   // Runs queued events, one per computer per pass, until every computer is idle or has used
   // its events_per_tick_max for this tick. Returns the number of events run.
@@ -59,12 +61,14 @@ class simulation final : private computer_directory {
   void advance_tick();
   // Virtual time: moves the clock so the next advance_tick lands on `tick`.
   void skip_to_before(tick_t tick);
-  // The earliest tick at which a timer, alarm or delayed message is due.
+  // The earliest tick at which a timer, alarm, delayed message or power request is due.
   std::optional<tick_t> next_due_tick() const;
 
  private:
   void deliver(std::uint32_t computer_id, event e, tick_t delay_ticks) override;
   tick_t now_ticks() const override { return clock_.now_ticks; }
+  void request_power(std::uint32_t computer_id, power_action action) override;
+  void apply_power_requests();
   void queue_side_event(std::uint32_t id, const char* name, int side);
 
   world_clock clock_;
@@ -76,6 +80,9 @@ class simulation final : private computer_directory {
   // Delayed deliveries keyed by (due tick, sequence): landing order is fixed.
   std::map<std::pair<tick_t, std::uint64_t>, std::pair<std::uint32_t, event>> delayed_;
   std::uint64_t delayed_sequence_ = 0;
+  // Remote turnOn/shutdown/reboot requests, applied in order at the start of the next tick.
+  std::vector<std::pair<std::uint32_t, power_action>> power_requests_;
+  std::uint64_t power_requests_dropped_ = 0;
 };
 
 // Why a run stopped.

@@ -26,6 +26,11 @@ void add_host(world_fixture& f, std::uint32_t id, point p) {
                 {wireless("top")});
 }
 
+// Adds one host per position, with consecutive ids from `first_id`.
+void add_hosts(world_fixture& f, std::initializer_list<point> positions, std::uint32_t first_id = 1) {
+  for (const auto& p : positions) add_host(f, first_id++, p);
+}
+
 const std::string locate_lua = R"(
   sleep(0.5)
   print(gps.locate(2))
@@ -36,10 +41,7 @@ const std::string locate_lua = R"(
 
 TEST_CASE("gps: four non-coplanar hosts give a client its exact position", "[world][gps]") {
   world_fixture f;
-  add_host(f, 1, {5, 5, 5});
-  add_host(f, 2, {10, 5, 5});
-  add_host(f, 3, {5, 10, 5});
-  add_host(f, 4, {5, 5, 10});
+  add_hosts(f, {{5, 5, 5}, {10, 5, 5}, {5, 10, 5}, {5, 5, 10}});
   f.add(10, locate_lua, at(12, 23, 52), {wireless("back")});
   f.add(11, locate_lua, at(-37, 30, -14), {wireless("left")});
   f.run();
@@ -53,9 +55,7 @@ TEST_CASE("gps: four non-coplanar hosts give a client its exact position", "[wor
 
 TEST_CASE("gps: a high host is heard from beyond 64 blocks and helps the fix", "[world][gps]") {
   world_fixture f;
-  add_host(f, 1, {100, 70, 100});
-  add_host(f, 2, {140, 70, 100});
-  add_host(f, 3, {100, 90, 120});
+  add_hosts(f, {{100, 70, 100}, {140, 70, 100}, {100, 90, 120}});
   add_host(f, 4, {130, 110, 130});  // 67 blocks away, but its range at y=110 is 84
   f.add(10, locate_lua, at(117, 64, 83), {wireless("top")});
   f.run();
@@ -64,10 +64,7 @@ TEST_CASE("gps: a high host is heard from beyond 64 blocks and helps the fix", "
 
 TEST_CASE("gps: locate with debug output, and a client standing on a host", "[world][gps]") {
   world_fixture f;
-  add_host(f, 1, {5, 5, 5});
-  add_host(f, 2, {10, 5, 5});
-  add_host(f, 3, {5, 10, 5});
-  add_host(f, 4, {5, 5, 10});
+  add_hosts(f, {{5, 5, 5}, {10, 5, 5}, {5, 10, 5}, {5, 5, 10}});
   f.add(10, "sleep(0.5) print(gps.locate(2, true))", at(5, 10, 5), {wireless("top")});
   f.add_command(11, "gps locate", at(9, 5, 5), {wireless("top")});
   f.run();
@@ -88,9 +85,7 @@ TEST_CASE("gps: locate with debug output, and a client standing on a host", "[wo
 
 TEST_CASE("gps: three coplanar hosts leave two mirror positions, so nil", "[world][gps]") {
   world_fixture f;
-  add_host(f, 1, {0, 64, 0});
-  add_host(f, 2, {20, 64, 0});
-  add_host(f, 3, {0, 64, 20});
+  add_hosts(f, {{0, 64, 0}, {20, 64, 0}, {0, 64, 20}});
   f.add(10, locate_lua, at(5, 70, 5), {wireless("top")});
   f.add(11, "sleep(0.5) print(gps.locate(1, true))", at(5, 70, 5), {wireless("top")});
   f.run();
@@ -111,11 +106,7 @@ TEST_CASE("gps: three coplanar hosts leave two mirror positions, so nil", "[worl
 
 TEST_CASE("gps: a duplicated host does not count twice; the fix still comes", "[world][gps]") {
   world_fixture f;
-  add_host(f, 1, {0, 64, 0});
-  add_host(f, 2, {0, 64, 0});
-  add_host(f, 3, {20, 64, 0});
-  add_host(f, 4, {0, 64, 20});
-  add_host(f, 5, {0, 84, 0});
+  add_hosts(f, {{0, 64, 0}, {0, 64, 0}, {20, 64, 0}, {0, 64, 20}, {0, 84, 0}});
   f.add(10, locate_lua, at(7, 71, 9), {wireless("top")});
   f.run();
   CHECK(f.out(10) == "7\t71\t9\n0.5");
@@ -123,15 +114,9 @@ TEST_CASE("gps: a duplicated host does not count twice; the fix still comes", "[
 
 TEST_CASE("gps: hosts out of range, or on one line, give nil after the timeout", "[world][gps]") {
   world_fixture f;
-  add_host(f, 1, {1000, 64, 0});
-  add_host(f, 2, {1020, 64, 0});
-  add_host(f, 3, {1000, 84, 0});
-  add_host(f, 4, {1000, 64, 20});
+  add_hosts(f, {{1000, 64, 0}, {1020, 64, 0}, {1000, 84, 0}, {1000, 64, 20}});
   // Collinear hosts near the second client.
-  add_host(f, 5, {-500, 64, 0});
-  add_host(f, 6, {-490, 64, 0});
-  add_host(f, 7, {-480, 64, 0});
-  add_host(f, 8, {-470, 64, 0});
+  add_hosts(f, {{-500, 64, 0}, {-490, 64, 0}, {-480, 64, 0}, {-470, 64, 0}}, 5);
   f.add(10, locate_lua, at(0, 64, 0), {wireless("top")});
   f.add(11, locate_lua, at(-485, 70, 5), {wireless("top")});
   f.add(12, "print(gps.locate(1, true))", at(0, 0, 0));

@@ -157,7 +157,7 @@ TEST_CASE("peripheral.getNames, getType, hasType, getMethods for modems and remo
         "hasTypeRemote\nisOpen\nisPresentRemote\nisWireless\nopen\ntransmit\n"
         "nil\n"
         "computer\ttrue\n"
-        "getID,getLabel,isOn\n"
+        "getID,getLabel,isOn,reboot,shutdown,turnOn\n"
         "top\tmodem\tnil\n"
         "true\t3");
 }
@@ -306,13 +306,49 @@ TEST_CASE("wired remote peripherals: getNamesRemote, getTypeRemote, callRemote",
         "computer\tnil\n"
         "true\tfalse\n"
         "true\tfalse\tnil\n"
-        "getID,getLabel,isOn\tnil\n"
+        "getID,getLabel,isOn,reboot,shutdown,turnOn\tnil\n"
         "2\tthird\tnil\ttrue\n"
         "false\tNo peripheral: computer_9\n"
         "false\tNo such method explode\n"
         "false\tbad argument #1 (string expected, got number)\n"
         "computer_1\n"
         "3\t2");
+}
+
+TEST_CASE("wired remote computers: turnOn, shutdown and reboot take effect on the next tick",
+          "[world][modem][wired]") {
+  world_fixture f;
+  // Computer 2 prints its boot count each time it starts; its files persist across boots.
+  f.add_with(2, startup_program{"main.lua", {}, {}},
+             {{"main.lua", R"(
+               local n = 1
+               if fs.exists("boots") then local h = fs.open("boots", "r") n = tonumber(h.readAll()) + 1 h.close() end
+               local h = fs.open("boots", "w") h.write(tostring(n)) h.close()
+               print("boot " .. n .. " at " .. os.clock())
+               while true do os.pullEvent() end
+             )"}},
+             at(0, 0, 5), {wired("back", "c")});
+  f.add(1, R"(
+    local remote = peripheral.wrap("computer_2")
+    sleep(1)
+    print(remote.shutdown(), remote.isOn())   -- not yet: on the next tick
+    sleep(0.05)
+    print(remote.isOn())
+    remote.shutdown()                         -- already off: nothing happens
+    sleep(0.05)
+    remote.turnOn()
+    sleep(0.05)
+    print(remote.isOn())
+    sleep(1)
+    remote.reboot()
+    sleep(1)
+    print(remote.isOn(), remote.getID())
+  )",
+        at(0, 0, 0), {wired("left", "c")});
+  f.run();
+  CHECK(f.out(1) == "nil\ttrue\nfalse\ntrue\ntrue\t2");
+  CHECK(f.out(2) == "boot 1 at 0\nboot 2 at 0\nboot 3 at 0");
+  CHECK(f.sim().power_requests_dropped() == 0);
 }
 
 TEST_CASE("attaching a modem at runtime queues peripheral; detaching queues peripheral_detach",

@@ -31,6 +31,25 @@ local function count(seconds, channel)
 end
 )";
 
+// Computer 70000 at the origin pings computer 24283947 at (x, 0, 0) (ids above 65500, so the
+// id channels wrap), which answers "pong" and then runs `answerer_tail`.
+void add_ping_pong(world_fixture& f, double answerer_x, const std::string& answerer_tail) {
+  f.add(24283947, R"(
+    rednet.open("top")
+    local id, message, protocol = rednet.receive(5)
+    print(id, message, protocol)
+    rednet.send(id, "pong", "p")
+  )" + answerer_tail,
+        at(answerer_x, 0, 0), {wireless("top")});
+  f.add(70000, R"(
+    rednet.open("top")
+    sleep(0.5)
+    rednet.send(24283947, "ping", "p")
+    print(rednet.receive(5))
+  )",
+        at(0, 0, 0), {wireless("top")});
+}
+
 }  // namespace
 
 TEST_CASE("rednet: send and receive between two computers", "[world][rednet]") {
@@ -118,20 +137,7 @@ TEST_CASE("rednet: receive filters by protocol, dropping what does not match", "
 TEST_CASE("rednet: a repeater relays between computers out of each other's range", "[world][rednet][repeat]") {
   world_fixture f;
   f.add_command(5, "repeat", at(60, 0, 0), {wireless("top")});
-  f.add(24283947, R"(
-    rednet.open("top")
-    local id, message, protocol = rednet.receive(5)
-    print(id, message, protocol)
-    rednet.send(id, "pong", "p")
-  )",
-        at(120, 0, 0), {wireless("top")});
-  f.add(70000, R"(
-    rednet.open("top")
-    sleep(0.5)
-    rednet.send(24283947, "ping", "p")
-    print(rednet.receive(5))
-  )",
-        at(0, 0, 0), {wireless("top")});
+  add_ping_pong(f, 120, "");
   f.run();
   CHECK(f.out(24283947) == "70000\tping\tp");
   CHECK(f.out(70000) == "24283947\tpong\tp");
@@ -142,21 +148,7 @@ TEST_CASE("rednet: a chain of two repeaters relays both ways", "[world][rednet][
   world_fixture f;
   f.add_command(5, "repeat", at(60, 0, 0), {wireless("top")});
   f.add_command(6, "repeat", at(120, 0, 0), {wireless("top")});
-  f.add(24283947, R"(
-    rednet.open("top")
-    local id, message, protocol = rednet.receive(5)
-    print(id, message, protocol)
-    rednet.send(id, "pong", "p")
-    print(rednet.receive(2))
-  )",
-        at(180, 0, 0), {wireless("top")});
-  f.add(70000, R"(
-    rednet.open("top")
-    sleep(0.5)
-    rednet.send(24283947, "ping", "p")
-    print(rednet.receive(5))
-  )",
-        at(0, 0, 0), {wireless("top")});
+  add_ping_pong(f, 180, "print(rednet.receive(2))");
   f.run();
   CHECK(f.out(24283947) == "70000\tping\tp\nnil");
   CHECK(f.out(70000) == "24283947\tpong\tp");
