@@ -2,12 +2,15 @@
 
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
+#include <mutex>
 #include <fstream>
 #include <iostream>
 #include <sstream>
-#include <thread>
+#include <utility>
 
 #include "app/exit_codes.hpp"
+#include "app/outbound_http_client.hpp"
 #include "app/output_writers.hpp"
 #include "app/temp_dir.hpp"
 #include "persist/atomic_file.hpp"
@@ -46,16 +49,57 @@ bool copy_extra_file(const std::string& spec, const std::filesystem::path& root)
   return true;
 }
 
-// Real time: one tick every 50 ms of wall time; events run as soon as they are queued.
-run_end run_real_time(simulation& sim, const std::function<bool()>& done, tick_t limit_ticks) {
+// Wakes the real-time loop early when the http client has something for a computer.
+class waker {
+ public:
+  void wake() {
+    {
+      std::lock_guard lock(mutex_);
+      woken_ = true;
+    }
+    ready_.notify_one();
+  }
+  // Waits until `deadline` or a wake-up; true when woken.
+  bool wait_until(std::chrono::steady_clock::time_point deadline) {
+    std::unique_lock lock(mutex_);
+    ready_.wait_until(lock, deadline, [this] { return woken_; });
+    return std::exchange(woken_, false);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  bool woken_ = false;
+};
+
+// Real time: one tick every 50 ms of wall time; events run as soon as they are queued, and
+// what the http client brings in is delivered as soon as it arrives.
+run_end run_real_time(simulation& sim, const std::function<bool()>& done, tick_t limit_ticks,
+                      outbound_http_client* http, waker& woken) {
   const auto start = std::chrono::steady_clock::now();
   while (true) {
+    if (http != nullptr) http->deliver(sim);
     sim.run_ready();
     if (done()) return run_end::condition_met;
     if (sim.clock().now_ticks >= limit_ticks) return run_end::time_limit;
-    std::this_thread::sleep_until(start + std::chrono::milliseconds(50) * (sim.clock().now_ticks + 1));
-    sim.advance_tick();
+    if (!woken.wait_until(start + std::chrono::milliseconds(50) * (sim.clock().now_ticks + 1))) sim.advance_tick();
   }
+}
+
+// The http API when asked for (--http-enable, --http-allow); it needs the wall clock.
+bool make_http(const run_options& options, std::unique_ptr<outbound_http_client>& http) {
+  if (!options.http_enable && options.http_allow.empty()) return true;
+  if (!options.real_time) {
+    std::cerr << "redrund: the http API needs --real-time (sockets follow the wall clock)\n";
+    return false;
+  }
+  http_config config;
+  config.enabled = true;
+  config.allow = options.http_allow;
+  std::string error;
+  http = outbound_http_client::create(config, error);
+  if (!http) std::cerr << "redrund: --http-allow: " << error << "\n";
+  return http != nullptr;
 }
 
 int report_outcome(const computer& c, run_end end, double time_limit_seconds) {
@@ -82,6 +126,9 @@ CLI::App* add_run_command(CLI::App& app, run_options& options) {
   run->add_option("--label", options.label, "Computer label");
   run->add_option("--file", options.extra_files, "HOST[:DEST] file to copy into the computer (repeatable)");
   run->add_option("--input", options.input_file, "File whose lines read() returns")->check(CLI::ExistingFile);
+  run->add_flag("--http-enable", options.http_enable, "Give the computer the http API (public hosts; needs --real-time)");
+  run->add_option("--http-allow", options.http_allow,
+                  "Also let http reach HOST (name, IP or CIDR; '*' for any); implies --http-enable (repeatable)");
   run->add_option("command", options.command, "FILE [ARGS...]")->required();
   // Everything after FILE belongs to the program, even if it looks like an option.
   run->positionals_at_end();
@@ -117,6 +164,11 @@ int run_program(const run_options& options) {
   setup.startup = startup_program{program_name, {options.command.begin() + 1, options.command.end()}, {}};
   if (!options.input_file.empty()) setup.input_lines = read_lines(options.input_file);
 
+  waker woken;
+  std::unique_ptr<outbound_http_client> http;  // before the world: it outlives the computer
+  if (!make_http(options, http)) return exit_code::usage_error;
+  if (http) http->set_wake([&woken] { woken.wake(); });
+
   world_clock start;
   if (options.real_time)
     start.epoch_start_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -124,10 +176,11 @@ int run_program(const run_options& options) {
   simulation sim(start);
   stdio_output output;
   computer& c = sim.add_computer(std::move(setup), output);
+  c.set_http(http.get());
   c.turn_on();
   const auto limit = static_cast<tick_t>(std::ceil(options.time_limit_seconds * ticks_per_second));
   const auto done = [&c] { return c.program_done(); };
-  const run_end end = options.real_time ? run_real_time(sim, done, limit) : run_virtual(sim, done, limit);
+  const run_end end = options.real_time ? run_real_time(sim, done, limit, http.get(), woken) : run_virtual(sim, done, limit);
   const int status = report_outcome(c, end, options.time_limit_seconds);
   c.shutdown();
   std::fflush(stdout);

@@ -19,6 +19,8 @@ struct run_options {
   std::string label;
   std::vector<std::string> extra_files;  // HOST[:DEST], copied into the computer first
   std::string input_file;           // lines read() returns
+  std::vector<std::string> http_allow;  // hosts the http API may reach besides public ones
+  bool http_enable = false;         // the http API, public hosts only (implied by http_allow)
   std::vector<std::string> command; // FILE ARGS...
 };
 

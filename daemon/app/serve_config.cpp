@@ -77,7 +77,8 @@ serve_config_result parse_serve_config(std::string_view json_text) {
   json_checker check;
   for (const std::string& path : duplicates) check.fail(path, "duplicate key");
   serve_config config;
-  if (check.object(document, "", {"listen", "tokens", "net", "log", "computers_max", "save_interval_seconds", "world"})) {
+  if (check.object(document, "", {"listen", "tokens", "net", "log", "computers_max", "save_interval_seconds", "world",
+                                    "http"})) {
     if (const json* m = check.member(document, "", "listen")) read_listen(check, *m, config);
     if (const json* m = check.member(document, "", "tokens")) read_tokens(check, *m, config);
     if (const json* m = check.member(document, "", "net")) read_net(check, *m, config.net);
@@ -87,6 +88,7 @@ serve_config_result parse_serve_config(std::string_view json_text) {
     if (const json* m = check.member(document, "", "save_interval_seconds"))
       config.save_interval_seconds = check.number(*m, "save_interval_seconds", 1, 86400).value_or(10);
     if (const json* m = check.member(document, "", "world")) read_world(check, *m, config);
+    if (const json* m = check.member(document, "", "http")) read_http_config(check, *m, config.http);
   }
   result.errors = check.take_errors();
   if (result.errors.empty()) result.value = std::move(config);

@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "app/http_config.hpp"
 #include "app/scenario.hpp"
 #include "net/server.hpp"
 #include "service/rpc_service.hpp"
@@ -21,6 +22,7 @@ struct serve_config {
   std::size_t computers_max = 10000;
   double save_interval_seconds = 10;
   scenario world;                   // the world created on first start (scenario format)
+  http_config http;                 // the computers' http API (off unless enabled)
 };
 
 struct serve_config_result {

@@ -2,6 +2,7 @@
 
 #include "computer/clock_math.hpp"
 #include "computer/machine.hpp"
+#include "computer/outbound_http.hpp"
 #include "computer/rom.hpp"
 #include "computer/vfs.hpp"
 
@@ -52,6 +53,8 @@ void computer::shutdown() {
   terminal_.flush();
   if (machine_) machine_->cancel_evals("computer is off");
   machine_.reset();
+  // Connections belong to the running machine, as CC closes them when a computer stops.
+  if (http_ != nullptr) http_->close_all(id());
   queue_.clear();
   timers_.clear_pending();
 }

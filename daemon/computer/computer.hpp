@@ -19,6 +19,7 @@
 namespace redrund {
 
 class machine;
+class outbound_http;
 class peripheral_bus;
 class vfs;
 
@@ -135,6 +136,10 @@ class computer {
   // The peripherals this computer can reach (nullptr: nothing attached).
   peripheral_bus* peripherals() { return peripherals_; }
   void set_peripherals(peripheral_bus* bus) { peripherals_ = bus; }
+  // The outbound network the `http` API uses (nullptr: no `http` API). Set before turn_on;
+  // it must outlive the computer.
+  outbound_http* http() { return http_; }
+  void set_http(outbound_http* provider) { http_ = provider; }
   computer_stats& stats() { return stats_; }
   const computer_stats& stats() const { return stats_; }
   // Ticks since this boot (os.clock).
@@ -168,6 +173,7 @@ class computer {
   std::unique_ptr<machine> machine_;
   rng random_;
   peripheral_bus* peripherals_ = nullptr;
+  outbound_http* http_ = nullptr;
   std::function<void(std::uint32_t, const event&)> event_observer_;
   std::function<void(std::uint32_t, const task_report&)> task_observer_;
   computer_stats stats_;

@@ -65,7 +65,9 @@ int push_event(lua_State* L) {
   const auto* e = static_cast<const event*>(lua_touserdata(L, 1));
   lua_settop(L, 0);
   lua_pushlstring(L, e->name.data(), e->name.size());
-  return 1 + push_values(L, e->args);
+  const int count = 1 + push_values(L, e->args);
+  replace_event_handles(L, *e);
+  return count;
 }
 
 // A traceback built without allocating in Lua: used when the VM may be out of memory.

@@ -2,6 +2,8 @@
 
 #include <lua.hpp>
 
+#include "computer/value.hpp"
+
 namespace redrund {
 
 // The standard libraries a CC computer has, minus everything CC leaves out (sandbox.cpp).
@@ -13,6 +15,12 @@ void open_term_api(lua_State* L);
 void open_fs_api(lua_State* L);
 void open_peripheral_api(lua_State* L);
 void open_redstone_api(lua_State* L);
+// The native http API (http_api.cpp); installed only when the computer has an outbound_http.
+void open_http_api(lua_State* L);
+// Called with an event's name and arguments on the stack, as the machine pushes it: turns the
+// connection id of a websocket_success into its handle, as CC passes the handle object.
+// [-0, +0]
+void replace_event_handles(lua_State* L, const event& e);
 // Pushes the private host table the bios receives (see lua/README.md). [-0, +1]
 void open_host_table(lua_State* L);
 

@@ -158,6 +158,7 @@ void open_native_apis(lua_State* L) {
   open_fs_api(L);
   open_peripheral_api(L);
   open_redstone_api(L);
+  open_http_api(L);
 }
 
 }  // namespace redrund
