@@ -381,7 +381,8 @@ function os.run(env, path, ...)
         err = run_err
     end
     if err ~= nil and err ~= "" then printError(err) end
-    return false
+    -- CC returns only false; the message is extra, so a RedRun command task can keep it.
+    return false, err
 end
 
 local apis_loading = {}

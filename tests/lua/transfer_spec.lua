@@ -54,9 +54,12 @@ local data = all_bytes(50000)
 write("/data.bin", data)
 fs.makeDir("/srv")
 local log = {}
-local server = redrun.supervise({
-    name = "transfer", fn = function() transfer.serve("srv", { log = function(line) log[#log + 1] = line end }) end,
-})
+local function start_server()
+    return redrun.supervise({
+        name = "transfer", fn = function() transfer.serve("srv", { log = function(line) log[#log + 1] = line end }) end,
+    })
+end
+local server = start_server()
 sleep(0.1)
 
 describe("loopback sessions", function()
@@ -112,12 +115,53 @@ describe("loopback sessions", function()
         expect(info.offset):eq(0)
         expect(read("/srv/other.bin") == data):eq(true)
     end)
+    -- The server dies mid-transfer (killed: no abort reaches the sender) and comes back: its
+    -- "Unknown session" makes the sender offer again, and the new session resumes.
+    local function send_through_restart(name, opts)
+        local restarted = false
+        opts.chunk, opts.rto = 4096, 0.2
+        opts.on_progress = function(bytes)
+            if bytes >= 16384 and not restarted then
+                restarted = true
+                redrun.kill(server)
+                server = start_server()
+            end
+        end
+        return transfer.send(me, "/data.bin", name, opts)
+    end
+    it("offers again when the receiver lost the session, and resumes", function()
+        local ok, err, info = send_through_restart("again.bin", {})
+        expect(err):eq(nil)
+        expect(ok):eq(true)
+        expect(info.offset > 0 and info.offset % 4096 == 0):eq(true)
+        expect(read("/srv/again.bin") == data):eq(true)
+    end)
+    it("gives up after `reoffers` new offers", function()
+        local ok, err = send_through_restart("never.bin", { reoffers = 0 })
+        expect({ ok, err }):same({ false, "Unknown session" })
+        expect(fs.exists("/srv/never.bin")):eq(false)
+        expect(fs.exists("/srv/never.bin.part")):eq(true) -- kept for a later resume
+    end)
     it("stops the server task cleanly on terminate", function()
         redrun.terminate(server)
         expect(redrun.status(server).status):eq("terminated")
         local ok, err = transfer.send(me, "/data.bin", "late.bin", { retries = 1, rto = 0.1 })
         expect(ok):eq(false)
         expect(err):eq("timed out")
+    end)
+end)
+
+describe("the transfer program", function()
+    local function run(...)
+        local ok, err = os.run({ require = require, shell = shell }, "/rom/programs/transfer.lua", ...)
+        return ok, err
+    end
+    it("rejects bad options with a clear message", function()
+        expect(select(2, run("--chunk", "0", "send", "1", "x"))):eq("--chunk expects an integer from 1 to 65536, got 0")
+        expect(select(2, run("--window", "2.5", "send", "1", "x"))):eq("--window expects an integer from 1 to 32, got 2.5")
+        expect(select(2, run("--rto", "fast", "send", "1", "x"))):eq("--rto expects a number from 0.05 to 3600, got fast")
+        expect(select(2, run("send", "1", "x", "--retries"))):eq("--retries needs a value")
+        expect(select(2, run("--speed", "9", "send", "1", "x"))):eq("Unknown option --speed")
     end)
 end)
 

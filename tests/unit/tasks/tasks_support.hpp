@@ -4,6 +4,7 @@
 // files from the host side (what a computer wrote, without trusting its own Lua).
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -18,6 +19,16 @@ inline std::string all_bytes(std::size_t size) {
   std::string data(size, '\0');
   for (std::size_t i = 0; i < size; ++i) data[i] = static_cast<char>((i * 7 + i / 256 + i / 8192) & 0xFF);
   return data;
+}
+
+// CRC-32 (IEEE 802.3), as redrun.transfer computes it, for planting a matching .part.meta.
+inline std::uint32_t crc32(const std::string& data) {
+  std::uint32_t crc = 0xFFFFFFFFu;
+  for (const unsigned char byte : data) {
+    crc ^= byte;
+    for (int k = 0; k < 8; ++k) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+  }
+  return ~crc;
 }
 
 // The whole file at `path` on computer `c`, or nullopt if it does not exist.

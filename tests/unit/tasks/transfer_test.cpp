@@ -165,13 +165,7 @@ TEST_CASE("transfer: a corrupted .part is caught by the CRC and never renamed", 
   (void)client;
   computer& server = w.get(2);
   // Plant a matching meta (size, crc, chunk) over wrong bytes before anything runs.
-  const std::string data = all_bytes(file_bytes);
-  std::uint32_t crc = 0xFFFFFFFFu;
-  for (const unsigned char byte : data) {
-    crc ^= byte;
-    for (int k = 0; k < 8; ++k) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
-  }
-  crc = ~crc;
+  const std::uint32_t crc = crc32(all_bytes(file_bytes));
   REQUIRE(write_file(server, "big.bin.part", std::string(16384, 'x')));
   REQUIRE(write_file(server, "big.bin.part.meta", "{size=204800,crc=" + std::to_string(crc) +
                                                       ",chunk=8192,received=16384,}"));
@@ -179,5 +173,24 @@ TEST_CASE("transfer: a corrupted .part is caught by the CRC and never renamed", 
   INFO(w.trace());
   CHECK(contains(w.out(1), "first\tfalse\tCRC mismatch"));
   CHECK(contains(w.out(1), "second\ttrue"));
+  check_delivered(server, "big.bin");
+}
+
+// The program's options reach the protocol: a .part left by a transfer in 1000-byte chunks
+// is resumed only by a sender that uses 1000-byte chunks too.
+TEST_CASE("transfer: the program's --chunk and --window options are used", "[tasks][transfer]") {
+  world_fixture w(world_with(16));
+  w.add_command(2, "transfer serve", at(0, 0, 0), {wireless("top")});
+  add_client(w, 1, R"(
+    sleep(3)
+    assert(shell.run("transfer --chunk 1000 send 2 big.bin --window 1"))
+  )", at(20, 0, 0));
+  computer& server = w.get(2);
+  REQUIRE(write_file(server, "big.bin.part", all_bytes(file_bytes).substr(0, 2500)));
+  REQUIRE(write_file(server, "big.bin.part.meta", "{size=204800,crc=" + std::to_string(crc32(all_bytes(file_bytes))) +
+                                                      ",chunk=1000,received=2500,}"));
+  REQUIRE(run_client(w, 1) == run_end::condition_met);
+  INFO(w.trace());
+  CHECK(contains(w.out(1), "Sent big.bin to computer 2 (204800 bytes, resumed\nat 2000)"));  // wrapped at 51
   check_delivered(server, "big.bin");
 }

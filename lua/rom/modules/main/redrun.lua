@@ -315,16 +315,32 @@ function redrun.start(func, name, ...)
     return rec.id
 end
 
--- A task function running a shell command line; it fails if the program failed (the
--- shell has already printed the program's own error).
+-- The error a failed command line ends with: the program's own message when there is one
+-- (the shell has printed it too), else a generic one.
+local function command_error(command, ran, message)
+    if message ~= nil and message ~= "" then return tostring(message) end
+    if not ran then return "No such program: " .. command end
+    return "command failed: " .. command
+end
+
+-- A task function running a shell command line; it fails, with the program's own error, if
+-- the program failed. The shell sees an `os` whose `run` notes what the program raised (the
+-- last os.run to return is the outermost: the command's program), so shell.execute keeps
+-- CC's plain boolean result while the task still learns why.
 local function command_task(command, dir)
     return function()
-        local ok = false
-        os.run({}, "/rom/programs/shell.lua", function(shell)
+        local ok, ran, message = false, false, nil
+        local function run(...)
+            local run_ok, run_err = os.run(...)
+            ran, message = true, not run_ok and run_err or nil
+            return run_ok
+        end
+        local shell_os = setmetatable({ run = run }, { __index = os })
+        os.run({ os = shell_os }, "/rom/programs/shell.lua", function(shell)
             if dir and dir ~= "" and fs.isDir(dir) then shell.setDir(dir) end
             ok = shell.run(command) == true
         end)
-        if not ok then error("command failed: " .. command, 0) end
+        if not ok then error(command_error(command, ran, message), 0) end
     end
 end
 

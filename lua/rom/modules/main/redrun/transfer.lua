@@ -24,11 +24,16 @@ M.defaults = {
     rto = 1,        -- seconds before the first retransmission; doubles up to rto_max
     rto_max = 8,
     retries = 10,   -- consecutive timeouts without progress before giving up
+    reoffers = 5,   -- times a sender offers again when the receiver lost its session
     idle = 30,      -- a receiver gives up (keeping .part) after this long without a message
     linger = 3,     -- a fetching client keeps answering the sender this long after finishing
 }
 -- Limits a receiver enforces on offers, bounding its memory to window * chunk.
 local CHUNK_MAX, WINDOW_MAX = 65536, 32
+M.CHUNK_MAX, M.WINDOW_MAX = CHUNK_MAX, WINDOW_MAX
+
+-- The receiver's answer to data for a session it does not have.
+local UNKNOWN_SESSION = "Unknown session"
 
 local function is_count(v, max) return math.type(v) == "integer" and v >= 0 and v <= (max or math.huge) end
 
@@ -91,7 +96,7 @@ end
 local function new_session(ep, peer, sid, kind)
     return setmetatable({
         ep = ep, peer = peer, sid = sid, kind = kind, opts = ep.opts,
-        tries = 0, rto = ep.opts.rto,
+        tries = 0, rto = ep.opts.rto, reoffers = 0,
     }, kind)
 end
 
@@ -169,9 +174,25 @@ function Sender:on_message(msg)
     elseif msg.t == "done" then
         if msg.ok then self:progress(self.total) end
         self:finish(msg.ok == true, msg.ok ~= true and tostring(msg.msg) or nil)
+    elseif msg.t == "error" and msg.msg == UNKNOWN_SESSION then
+        -- An offer always opens a session, so during "offer" this answers stale data.
+        if self.state == "data" then self:offer_again() end
     elseif msg.t == "error" or msg.t == "abort" then
         self:finish(false, tostring(msg.msg))
     end
+end
+
+-- The receiver closed the session (it heard nothing for `idle` seconds, or its server
+-- restarted) while this side still had patience left: offer again under the same sid. The
+-- receiver resumes from its .part, so nothing already written travels again.
+function Sender:offer_again()
+    self.reoffers = self.reoffers + 1
+    if self.reoffers > self.opts.reoffers then return self:finish(false, UNKNOWN_SESSION) end
+    self.file.close()
+    self.file, self.state, self.inflight, self.sacked = nil, "offer", {}, {}
+    self.tries, self.rto = 0, self.opts.rto
+    self:send_offer()
+    self:arm(self.rto)
 end
 
 -- Retransmits what is neither acked nor selectively acked; with nothing left, a probe
@@ -373,7 +394,7 @@ function Endpoint:handle(event, a, b, c)
             local ok, err = pcall(self.on_new, a, b)
             if not ok then rednet.send(a, { t = "error", sid = b.sid, msg = tostring(err) }, M.PROTOCOL) end
         elseif b.t == "data" or b.t == "probe" then
-            rednet.send(a, { t = "error", sid = b.sid, msg = "Unknown session" }, M.PROTOCOL)
+            rednet.send(a, { t = "error", sid = b.sid, msg = UNKNOWN_SESSION }, M.PROTOCOL)
         end
     elseif event == "timer" then
         local s = self.timers[a]
