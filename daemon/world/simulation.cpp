@@ -74,8 +74,11 @@ std::size_t simulation::run_ready() {
   while (progressed) {
     progressed = false;
     for (auto& [id, c] : computers_) {
+      // Idle computers are the common case in a large world: skip them before touching the
+      // per-tick budget map, which would otherwise get an entry for every computer each tick.
+      if (!c->has_pending_events()) continue;
       std::size_t& used = events_this_tick_[id];
-      if (used >= c->limits().events_per_tick_max || !c->has_pending_events()) continue;
+      if (used >= c->limits().events_per_tick_max) continue;
       const std::size_t ran = c->run_events(1);
       used += ran;
       total += ran;

@@ -146,6 +146,10 @@ void gps_benchmark(int clients) {
   const double simulated = static_cast<double>(w.sim().clock().now_ticks) * 0.05;
   int located = 0;
   for (const auto& line : w.output().lines) located += line.text == "true";
+  std::uint64_t events = 0;
+  for (const auto& [id, c] : w.sim().computers()) events += c->stats().events_processed;
+  std::printf("gps: %llu events processed, %.2f us CPU each\n", static_cast<unsigned long long>(events),
+              cpu * 1e6 / static_cast<double>(events));
   std::printf("gps: %d clients located %d exactly; %.1f simulated s in %.2f wall s (%.2f CPU s): "
               "%.1f simulated s per wall s, %.1f per CPU s (aim >= 100)\n",
               clients, located, simulated, wall, cpu, simulated / wall, simulated / cpu);
