@@ -33,7 +33,16 @@ struct inbound {
   kind what;
   client_id client;
   std::string text;
+  proto::error_code error = proto::error_code::invalid_request;  // protocol_error's JSON-RPC code
 };
+
+// The JSON-RPC error code for a problem the network edge found (proto/README.md, Limits).
+proto::error_code edge_error_code(std::string_view what) {
+  if (what == net::protocol_error::frame_too_big || what == net::protocol_error::line_too_long)
+    return proto::error_code::too_large;
+  if (what == net::protocol_error::rate_limited) return proto::error_code::overloaded;
+  return proto::error_code::invalid_request;  // a binary frame
+}
 
 // The bounded queue between the edge and the simulation: the edge never touches Lua, and a
 // flood of requests is refused at the edge instead of growing memory.
@@ -92,7 +101,8 @@ class edge_bridge final : public net::server_callbacks, public client_outbox {
   }
   void on_close(net::connection_id id, std::string) override { queue_.push({inbound::kind::close, id, {}}); }
   void on_protocol_error(net::connection_id id, std::string what) override {
-    queue_.push({inbound::kind::protocol_error, id, std::move(what)});
+    const proto::error_code code = edge_error_code(what);
+    queue_.push({inbound::kind::protocol_error, id, std::move(what), code});
   }
   std::string metrics_text() override { return metrics_.text() + (http_ != nullptr ? http_->metrics_text() : ""); }
   bool healthy() override { return metrics_.healthy(); }
@@ -155,7 +165,7 @@ void handle(rpc_service& service, inbound& item) {
     case inbound::kind::open: service.on_open(item.client); break;
     case inbound::kind::message: service.on_message(item.client, item.text); break;
     case inbound::kind::close: service.on_close(item.client); break;
-    case inbound::kind::protocol_error: service.on_protocol_error(item.client, item.text); break;
+    case inbound::kind::protocol_error: service.on_protocol_error(item.client, item.error, item.text); break;
   }
 }
 
@@ -226,9 +236,8 @@ int serve(serve_options options) {
     spdlog::error("cannot listen: {}", error);
     return exit_code::usage_error;
   }
-  spdlog::info("listening: tcp={} ws={} http={} data={}", server.bound_tcp(), server.bound_ws(), server.bound_http(),
-               data.string());
-
+  // Signals are caught before the daemon says it is listening: a supervisor (or a test) may
+  // send SIGTERM as soon as it has read that line, and it must still be a clean stop.
   std::atomic<bool> stopping{false};
   boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
@@ -237,6 +246,8 @@ int serve(serve_options options) {
     stopping = true;
     queue.wake();
   });
+  spdlog::info("listening: tcp={} ws={} http={} data={}", server.bound_tcp(), server.bound_ws(), server.bound_http(),
+               data.string());
   std::vector<std::thread> threads;
   for (int i = 0; i < 2; ++i) threads.emplace_back([&ioc] { ioc.run(); });
 

@@ -183,7 +183,7 @@ void connection::deliver(std::string text) {
   if (closing_) return;  // we will not answer any more
   if (!rate_limit_.try_take(now)) {
     state_->counters().rate_limited.fetch_add(1, std::memory_order_relaxed);
-    report_protocol_error("rate limited");
+    report_protocol_error(protocol_error::rate_limited);
     return;
   }
   guarded("on_message", [&] { state_->callbacks().on_message(id_, std::move(text)); });

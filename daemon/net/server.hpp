@@ -42,6 +42,14 @@ enum class transport { tcp, websocket };
 
 using connection_id = std::uint64_t;
 
+// The texts server_callbacks::on_protocol_error reports, so callers can tell them apart.
+namespace protocol_error {
+inline constexpr const char* frame_too_big = "frame too big";  // a WebSocket message over frame_bytes_max
+inline constexpr const char* line_too_long = "line too long";  // a TCP line over frame_bytes_max
+inline constexpr const char* binary_frame = "binary frame";    // WebSocket binary frames are not used
+inline constexpr const char* rate_limited = "rate limited";    // the token bucket was empty
+}  // namespace protocol_error
+
 // A copy of the server's counters; totals since start unless noted.
 struct net_stats {
   std::uint64_t accepted = 0;              // connections admitted (TCP and WebSocket)
@@ -69,8 +77,9 @@ class server_callbacks {
   // One complete message: a WebSocket text frame, or a TCP line without its "\n" / "\r\n".
   virtual void on_message(connection_id id, std::string text) = 0;
   virtual void on_close(connection_id id, std::string reason) = 0;
-  // Oversized frame, rate limit hit, binary frame: the message was dropped. Over WebSocket an
-  // oversized frame has already closed the connection (1009); otherwise it stays usable.
+  // Oversized frame, rate limit hit, binary frame (`what` is one of protocol_error's texts): the
+  // message was dropped. Over WebSocket an oversized frame has already closed the connection
+  // (1009); otherwise it stays usable.
   virtual void on_protocol_error(connection_id id, std::string what) = 0;
   virtual std::string metrics_text() = 0;  // GET /metrics body; the server appends its own
   virtual bool healthy() = 0;              // GET /healthz: 200 "ok" or 503

@@ -73,7 +73,7 @@ class tcp_connection final : public connection {
     framer_.feed(
         std::string_view(read_buffer_.data(), bytes),
         [this](std::string&& line) { deliver(std::move(line)); },
-        [this] { report_oversized("line too long"); });
+        [this] { report_oversized(protocol_error::line_too_long); });
     if (!finished()) do_read();
   }
 

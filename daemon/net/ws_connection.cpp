@@ -96,14 +96,14 @@ class ws_connection final : public connection {
   void on_read(error_code ec, std::size_t) {
     if (ec) {
       // Beast has already failed the connection with 1009 when read_message_max was exceeded.
-      if (ec == websocket::error::message_too_big) report_oversized("frame too big");
+      if (ec == websocket::error::message_too_big) report_oversized(protocol_error::frame_too_big);
       finish(ec == websocket::error::closed ? "client closed" : ec.message());
       return;
     }
     if (ws_.got_text()) {
       deliver(beast::buffers_to_string(buffer_.data()));
     } else {
-      report_protocol_error("binary frame");
+      report_protocol_error(protocol_error::binary_frame);
     }
     buffer_.consume(buffer_.size());
     if (!finished()) do_read();

@@ -41,11 +41,9 @@ void rpc_service::send_text(client_id client, std::string text) {
   outbox_.send(client, std::move(text));
 }
 
-void rpc_service::on_protocol_error(client_id client, std::string_view what) {
+void rpc_service::on_protocol_error(client_id client, error_code code, std::string_view what) {
   ++stats_.errors;
-  const bool too_large = what.find("large") != std::string_view::npos || what.find("oversized") != std::string_view::npos;
-  const rpc_error error{too_large ? error_code::too_large : error_code::overloaded, std::string(what), nullptr};
-  send_text(client, proto::encode_reply(false, {proto::make_error(nullptr, error)}));
+  send_text(client, proto::encode_reply(false, {proto::make_error(nullptr, rpc_error{code, std::string(what), nullptr})}));
 }
 
 void rpc_service::announce_shutdown() {

@@ -86,7 +86,7 @@ class rpc_service final : public output_sink {
   void on_message(client_id client, std::string_view text);
   void on_close(client_id client);
   // An edge-level problem (oversized frame, rate limit): answered with an error, id null.
-  void on_protocol_error(client_id client, std::string_view what);
+  void on_protocol_error(client_id client, proto::error_code code, std::string_view what);
   // Tells every client the daemon is stopping.
   void announce_shutdown();
 
