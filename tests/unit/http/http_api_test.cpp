@@ -13,6 +13,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "app/outbound_http_client.hpp"
+#include "app/serve_config.hpp"
 #include "bench/ws_echo_baseline.hpp"
 #include "support/sim_fixture.hpp"
 
@@ -278,6 +279,27 @@ TEST_CASE("the allow list is checked when the configuration is read", "[http]") 
   CHECK(error == "bad CIDR prefix in '10.0.0.0/40'");
   config.allow = {"a b"};
   CHECK_FALSE(redrund::outbound_http_client::create(config, error));
+}
+
+TEST_CASE("the serve configuration's http section", "[http]") {
+  const auto off = redrund::parse_serve_config(R"({"http": {}})");
+  REQUIRE(off.value);
+  CHECK_FALSE(off.value->http.enabled);
+  const auto on = redrund::parse_serve_config(
+      R"({"http": {"enabled": true, "allow": ["127.0.0.1", "10.0.0.0/8"], "websockets_per_computer_max": 8,
+                   "websocket_message_bytes_max": 1024, "timeout_seconds": 5}})");
+  REQUIRE(on.value);
+  CHECK(on.value->http.enabled);
+  CHECK(on.value->http.allow == std::vector<std::string>{"127.0.0.1", "10.0.0.0/8"});
+  CHECK(on.value->http.limits.websockets_per_computer_max == 8);
+  CHECK(on.value->http.limits.websocket_message_bytes_max == 1024);
+  CHECK(on.value->http.client.timeout_seconds == 5);
+  const auto bad = redrund::parse_serve_config(R"({"http": {"enabled": 1, "allow": ["a b"], "extra": 0}})");
+  CHECK_FALSE(bad.value);
+  REQUIRE(bad.errors.size() == 3);
+  CHECK(bad.errors[0].rfind("http.extra: unknown key", 0) == 0);
+  CHECK(bad.errors[1] == "http.enabled: expected true or false");
+  CHECK(bad.errors[2] == "http.allow: 'a b' is not a host name, an IP address or a CIDR range");
 }
 
 TEST_CASE("URL parsing and the private-address rule", "[http]") {

@@ -11,34 +11,27 @@ local native = http
 local native_websocket = native.websocket
 local native_check_url = native.checkURL
 
--- The URL events name a connection by: the string, or the url field of CC's options table
--- (whose fields the native checks).
-local function address_of(url)
-    if type(url) == "table" then return url.url end
-    return url
+-- Starts opening a WebSocket (arguments already checked). Returns the URL its events carry
+-- (the string, or the url field of CC's options table, whose fields the native checks) and
+-- the native's answer.
+local function start(url, headers)
+    local ok, err = native_websocket(url, headers)
+    return type(url) == "table" and url.url or url, ok, err
 end
 
 --- Starts opening a WebSocket; a websocket_success or websocket_failure event follows. A
 -- refused URL is reported both ways: returned, and as a websocket_failure event.
 function websocketAsync(url, headers)
-    if type(url) ~= "table" then
-        expect(1, url, "string")
-        expect(2, headers, "table", "nil")
-    end
-    local address = address_of(url)
-    local ok, err = native_websocket(url, headers)
+    if type(url) ~= "table" then expect(1, url, "string") expect(2, headers, "table", "nil") end
+    local address, ok, err = start(url, headers)
     if not ok then os.queueEvent("websocket_failure", address, err) end
     return ok, err
 end
 
 --- Opens a WebSocket and waits for it: the handle, or false and the reason.
 function websocket(url, headers)
-    if type(url) ~= "table" then
-        expect(1, url, "string")
-        expect(2, headers, "table", "nil")
-    end
-    local address = address_of(url)
-    local ok, err = native_websocket(url, headers)
+    if type(url) ~= "table" then expect(1, url, "string") expect(2, headers, "table", "nil") end
+    local address, ok, err = start(url, headers)
     if not ok then return ok, err end
     while true do
         local event, event_url, param = os.pullEvent()
