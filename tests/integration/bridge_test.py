@@ -190,5 +190,40 @@ class BridgeTest(unittest.TestCase):
         self.assertFalse(await listening_for(sim))
 
 
+class RunHttpTest(unittest.TestCase):
+    """`redrund run` gives its computer http only in real time, and then it really connects."""
+
+    def run_program(self, source, *options):
+        with tempfile.TemporaryDirectory() as scratch:
+            program = os.path.join(scratch, "prog.lua")
+            with open(program, "w", encoding="utf-8") as f:
+                f.write(source)
+            return subprocess.run([serve.REDRUND, "run", *options, program], capture_output=True, text=True,
+                                  timeout=60)
+
+    def test_http_needs_real_time(self):
+        done = self.run_program("print(http)", "--http-allow", "127.0.0.1")
+        self.assertEqual(done.returncode, 2)
+        self.assertIn("needs --real-time", done.stderr)
+        self.assertEqual(self.run_program("print(http)").stdout, "nil\n")
+
+    def test_a_program_talks_to_a_daemon(self):
+        with tempfile.TemporaryDirectory() as data:
+            daemon = serve.Daemon(data)
+            try:
+                source = """
+                    local ws = assert(http.websocket("ws://%s"))
+                    ws.send('{"jsonrpc":"2.0","id":1,"method":"computer.attach","params":{"token":"%s","id":1}}')
+                    print(ws.receive(10):match('"label":"([^"]+)"'))
+                    ws.close()
+                    print(http.websocket("ws://127.0.0.2:1"))
+                """ % (daemon.ws, TOKEN)
+                done = self.run_program(source, "--real-time", "--http-allow", "127.0.0.1")
+            finally:
+                daemon.stop()
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertEqual(done.stdout, "gps-north\nfalse\tDomain not permitted\n")
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
