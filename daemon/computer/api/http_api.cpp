@@ -263,6 +263,9 @@ void open_http_api(lua_State* L) {
   register_global_api(L, "http", http_functions);
 }
 
+// A program that queues its own websocket_success naming one of its open connections' ids
+// gets that handle too: events carry no mark of who queued them. Harmless (the handle is the
+// program's own), and a made-up id keeps its number.
 void replace_event_handles(lua_State* L, const event& e) {
   static constexpr std::string_view prefix = "websocket_";
   if (e.name.compare(0, prefix.size(), prefix) != 0 || computer_of(L).http() == nullptr) return;
