@@ -173,6 +173,47 @@ describe("the original's behaviours", function()
         expect(got):same({ "b", "terminate" })
         expect(tasks[1]):eq(nil)
     end)
+    it("sees the original's terminate flag on a task waiting for another event", function()
+        local h = harness("redrun")
+        local tasks = rawget(h.env, "__redrun_coroutines")
+        local got = {}
+        h.redrun.start(function() while true do got[#got + 1] = os.pullEventRaw("want") end end)
+        h.event("start")
+        tasks[1].terminate = true -- as the original's terminate() does, then it queues this:
+        h.event("redrun_pause")
+        expect(got):same({ "terminate" })
+        expect(tasks[1]):eq(nil)
+    end)
+end)
+
+describe("dispatch to many tasks", function()
+    it("resumes, in id order, exactly the tasks an event concerns", function()
+        local h = harness("redrun")
+        local order, terminated = {}, 0
+        local function waiter(tag, ...)
+            local filters = table.pack(...)
+            return function()
+                for i = 1, filters.n do
+                    local name = coroutine.yield(filters[i])
+                    order[#order + 1] = tag .. ":" .. name
+                end
+                while true do
+                    if coroutine.yield("never") == "terminate" then terminated = terminated + 1 end
+                end
+            end
+        end
+        for i = 1, 50 do h.redrun.start(waiter("idle" .. i)) end
+        h.redrun.start(waiter("A", "a", "b")) -- 51: wants a, then b
+        h.redrun.start(waiter("B", nil, "a")) -- 52: anything, then a
+        h.redrun.start(waiter("C", "b", "a")) -- 53: wants b, then a
+        h.event("first") -- every task's first run: each reaches its first filter
+        h.event("a")
+        h.event("b")
+        h.event("a")
+        expect(order):same({ "A:a", "B:a", "A:b", "C:b", "B:a", "C:a" })
+        h.event("terminate") -- reaches every task, idle ones too
+        expect(terminated):eq(53)
+    end)
 end)
 
 describe("fixes", function()

@@ -115,6 +115,23 @@ describe("loopback sessions", function()
         expect(info.offset):eq(0)
         expect(read("/srv/other.bin") == data):eq(true)
     end)
+    it("resends a lost chunk as soon as later ones are acked, before the timeout", function()
+        local real_send, dropped = rednet.send, 0
+        rednet.send = function(id, msg, protocol) -- loses the first copy of chunk 2
+            if type(msg) == "table" and msg.t == "data" and msg.seq == 2 and dropped == 0 then
+                dropped = 1
+                return true
+            end
+            return real_send(id, msg, protocol)
+        end
+        local start = os.clock()
+        local ok, err = transfer.send(me, "/data.bin", "fast.bin", { chunk = 4096, rto = 5 })
+        rednet.send = real_send
+        expect(err):eq(nil)
+        expect({ ok, dropped }):same({ true, 1 })
+        expect(os.clock() - start < 5):eq(true) -- no retransmission timeout was needed
+        expect(read("/srv/fast.bin") == data):eq(true)
+    end)
     -- The server dies mid-transfer (killed: no abort reaches the sender) and comes back: its
     -- "Unknown session" makes the sender offer again, and the new session resumes.
     local function send_through_restart(name, opts)

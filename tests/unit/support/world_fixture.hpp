@@ -77,6 +77,7 @@ class world_fixture {
     setup.label = label;
     setup.data_dir = dirs_.back()->path();
     setup.seed = seed_;
+    setup.limits = limits;
     setup.startup = std::move(startup);
     computer& c = sim_.add_computer(std::move(setup), output, std::move(where), modems);
     c.turn_on();
@@ -133,6 +134,7 @@ class world_fixture {
   computer& get(std::uint32_t id) { return *sim_.find_computer(id); }
   simulation& sim() { return sim_; }
   capture_output output;
+  computer_limits limits;  // for the computers added from now on
 
  private:
   std::uint64_t seed_;

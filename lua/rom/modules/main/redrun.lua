@@ -74,10 +74,84 @@ local function key_order(a, b)
 end
 
 local function sorted_keys(t)
-    local keys = {}
-    for k in pairs(t) do keys[#keys + 1] = k end
-    table.sort(keys, key_order)
+    local keys, numeric = {}, true
+    for k in pairs(t) do
+        keys[#keys + 1] = k
+        numeric = numeric and type(k) == "number"
+    end
+    if numeric then table.sort(keys) else table.sort(keys, key_order) end
     return keys
+end
+
+-- Which tasks an event concerns. Walking (and sorting) every task for every event cost
+-- more than the tasks themselves once there were dozens of idle ones, so, when it can,
+-- RedRun keeps an index: S.listening[filter] holds the ids of tasks waiting for that event
+-- name, and S.eager the ids that must see every event (no filter, a terminate or start
+-- arguments owed, or not yet run). New keys in the task table reach S.eager through
+-- __newindex, so tasks that another copy of RedRun (the original) adds straight into the
+-- shared table are found too. An event then visits only its candidates, which are still
+-- checked against the dispatch rule; only "terminate" and "redrun_pause" visit every task.
+-- If the task table
+-- already has a metatable there is no index, and every event visits every task, as before.
+local function watch_additions(tasks)
+    if getmetatable(tasks) ~= nil then return false end
+    setmetatable(tasks, { __newindex = function(t, k, v)
+        S.order = nil
+        if v ~= nil then S.eager[k] = true end
+        rawset(t, k, v)
+    end })
+    return true
+end
+
+local function unindex(id, rec)
+    S.eager[id] = nil
+    local filter = type(rec) == "table" and rec.filter
+    local set = filter ~= nil and filter == filter and S.listening[filter]
+    if set then
+        set[id] = nil
+        if next(set) == nil then S.listening[filter] = nil end
+    end
+end
+
+-- A task suspended with a new filter (step) or owed a resume whatever the event (terminate).
+local function reindex(id, rec, filter)
+    unindex(id, rec)
+    rec.filter = filter
+    if filter == nil or filter ~= filter or rec.terminate or rec.args ~= nil then -- NaN: no index key
+        S.eager[id] = true
+    else
+        local set = S.listening[filter] or {}
+        set[id] = true
+        S.listening[filter] = set
+    end
+end
+
+-- Every task id, sorted; kept until the table gains or loses a key.
+local function task_order()
+    if S.order == nil or not S.indexed then S.order = sorted_keys(S.tasks) end
+    return S.order
+end
+
+local NONE = {} -- never written to
+
+-- The ids an event may resume, sorted: its candidates from the index, or every task.
+local function candidates(name)
+    -- The original's terminate() flags a task and queues "redrun_pause": at that event every
+    -- task is visited, so a flag set behind the index's back is still seen.
+    if not S.indexed or name == "terminate" or name == "redrun_pause" then return task_order() end
+    local listening = name ~= nil and S.listening[name]
+    if not listening and next(S.eager) == nil then return NONE end -- the usual case
+    local set = {}
+    for id in pairs(S.eager) do set[id] = true end
+    if listening then
+        for id in pairs(listening) do set[id] = true end
+    end
+    return sorted_keys(set)
+end
+
+local function remove_task(id)
+    unindex(id, rawget(S.tasks, id))
+    S.tasks[id], S.order = nil, nil
 end
 
 local function new_id()
@@ -112,7 +186,7 @@ end
 
 -- Takes a task out of the live and waiting tables (cancelling a pending restart timer).
 local function unlink(id, rec)
-    if S.tasks[id] == rec then S.tasks[id] = nil end
+    if S.tasks[id] == rec then remove_task(id) end
     if S.waiting[id] == rec then
         S.waiting[id] = nil
         if rec.timer then
@@ -129,7 +203,7 @@ end
 
 -- Parks a supervised task until its (re)start timer fires.
 local function schedule(rec, delay, status)
-    S.tasks[rec.id] = nil
+    remove_task(rec.id)
     rec.coro, rec.filter, rec.terminate, rec.status = nil, nil, nil, status
     rec.timer = os.startTimer(delay)
     rec.due = now() + delay
@@ -181,6 +255,12 @@ local function resume(rec, ...)
     return ok, result
 end
 
+-- Whether a task is resumed with this event: the original's rule (no filter, its filter, or
+-- "terminate"), or it is owed a terminate or its start arguments.
+local function wants(rec, name)
+    return rec.terminate or rec.args ~= nil or rec.filter == nil or rec.filter == name or name == "terminate"
+end
+
 -- One task, one event: the dispatch rule, then bookkeeping of how the resume ended.
 local function step(id, rec, ev)
     if type(rec) ~= "table" or type(rec.coro) ~= "thread" then error("not a task record", 0) end
@@ -193,7 +273,7 @@ local function step(id, rec, ev)
         local args = rec.args
         rec.args = nil
         ok, result = resume(rec, table.unpack(args, 1, args.n))
-    elseif rec.filter == nil or rec.filter == ev[1] or ev[1] == "terminate" then
+    elseif wants(rec, ev[1]) then
         ok, result = resume(rec, table.unpack(ev, 1, ev.n))
     else
         return
@@ -207,7 +287,7 @@ local function step(id, rec, ev)
     elseif coroutine.status(rec.coro) ~= "suspended" then
         finish(id, rec, "finished")
     else
-        rec.filter = result
+        reindex(id, rec, result)
     end
 end
 
@@ -223,16 +303,20 @@ local function start_overdue()
 end
 
 local function dispatch(ev)
-    if ev[1] == "timer" then start_due(ev[2]) end
-    start_overdue()
-    local ids = sorted_keys(S.tasks) -- snapshot: tasks started from now on wait an event
+    local name, tasks = ev[1], S.tasks
+    if name == "timer" then start_due(ev[2]) end
+    if next(S.waiting) ~= nil then start_overdue() end
+    -- A snapshot: a task started during this pass first runs at the next event.
+    local ids = candidates(name)
     for i = 1, #ids do
         local id = ids[i]
-        local rec = S.tasks[id]
-        if rec ~= nil then
+        local rec = tasks[id]
+        if rec == nil then S.eager[id] = nil end -- removed behind the index's back
+        -- Odd entries go through step too, which drops them with a message.
+        if rec ~= nil and (type(rec) ~= "table" or wants(rec, name)) then
             local ok, err = pcall(step, id, rec, ev)
             if not ok then
-                if S.tasks[id] == rec then S.tasks[id] = nil end
+                if tasks[id] == rec then remove_task(id) end
                 pcall(printError, ("redrun: dropped task %s: %s"):format(tostring(id), tostring(err)))
             end
         end
@@ -285,6 +369,9 @@ function redrun.init(silent)
     for _, id in ipairs(sorted_keys(S.tasks)) do
         if type(S.tasks[id]) == "table" and S.tasks[id].id == nil then adopt(id, S.tasks[id]) end
     end
+    S.eager, S.listening = {}, {}
+    for id in pairs(S.tasks) do S.eager[id] = true end
+    S.indexed = watch_additions(S.tasks)
     env.__redrun_coroutines, env.__redrun = S.tasks, S
     install_hook(env)
     if not silent and existing == nil then print("Successfully registered RedRun.") end
@@ -422,6 +509,7 @@ function redrun.terminate(id)
         return
     end
     rec.terminate = true
+    reindex(id, rec, rec.filter)
     S.barrier = S.barrier + 1
     local token = S.barrier
     os.queueEvent("redrun_pause", token)

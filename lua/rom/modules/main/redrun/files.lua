@@ -16,8 +16,22 @@ end
 --- Continues a CRC-32 over `data`: crc32(a .. b) == crc32(b, crc32(a)); crc32("") == 0.
 function files.crc32(data, crc)
     local c = ~(crc or 0) & 0xFFFFFFFF
-    local byte, tbl = string.byte, CRC_TABLE
-    for i = 1, #data do c = tbl[(c ~ byte(data, i)) & 0xFF] ~ (c >> 8) end
+    local byte, tbl, n = string.byte, CRC_TABLE, #data
+    local i = 1
+    -- Eight bytes per string.byte call: the call, not the table step, is most of the cost.
+    while i + 7 <= n do
+        local b1, b2, b3, b4, b5, b6, b7, b8 = byte(data, i, i + 7)
+        c = tbl[(c ~ b1) & 0xFF] ~ (c >> 8)
+        c = tbl[(c ~ b2) & 0xFF] ~ (c >> 8)
+        c = tbl[(c ~ b3) & 0xFF] ~ (c >> 8)
+        c = tbl[(c ~ b4) & 0xFF] ~ (c >> 8)
+        c = tbl[(c ~ b5) & 0xFF] ~ (c >> 8)
+        c = tbl[(c ~ b6) & 0xFF] ~ (c >> 8)
+        c = tbl[(c ~ b7) & 0xFF] ~ (c >> 8)
+        c = tbl[(c ~ b8) & 0xFF] ~ (c >> 8)
+        i = i + 8
+    end
+    for j = i, n do c = tbl[(c ~ byte(data, j)) & 0xFF] ~ (c >> 8) end
     return ~c & 0xFFFFFFFF
 end
 

@@ -113,7 +113,7 @@ local function open_sender(ep, peer, sid, path, name)
     local s = new_session(ep, peer, sid, Sender)
     s.path, s.name, s.size, s.crc, s.chunk = path, name, size, crc, ep.opts.chunk
     s.total = (size + s.chunk - 1) // s.chunk
-    s.state, s.inflight, s.sacked = "offer", {}, {}
+    s.state, s.inflight, s.sacked, s.fast = "offer", {}, {}, {}
     ep:add(s)
     s:send_offer()
     s:arm(s.rto)
@@ -141,7 +141,7 @@ function Sender:fill()
 end
 
 function Sender:progress(acked)
-    for seq = self.acked, acked - 1 do self.inflight[seq], self.sacked[seq] = nil, nil end
+    for seq = self.acked, acked - 1 do self.inflight[seq], self.sacked[seq], self.fast[seq] = nil, nil, nil end
     self.acked, self.tries, self.rto = acked, 0, self.opts.rto
     if self.opts.on_progress then self.opts.on_progress(math.min(acked * self.chunk, self.size), self.size) end
 end
@@ -166,9 +166,14 @@ function Sender:on_message(msg)
             self:arm(self.rto)
         end
         if type(msg.sack) == "table" then
+            local top = -1
             for _, seq in ipairs(msg.sack) do
-                if self.inflight[seq] then self.sacked[seq] = true end
+                if self.inflight[seq] then
+                    self.sacked[seq] = true
+                    top = math.max(top, seq)
+                end
             end
+            self:resend_holes(top)
         end
         self:fill()
     elseif msg.t == "done" then
@@ -189,10 +194,23 @@ function Sender:offer_again()
     self.reoffers = self.reoffers + 1
     if self.reoffers > self.opts.reoffers then return self:finish(false, UNKNOWN_SESSION) end
     self.file.close()
-    self.file, self.state, self.inflight, self.sacked = nil, "offer", {}, {}
+    self.file, self.state, self.inflight, self.sacked, self.fast = nil, "offer", {}, {}, {}
     self.tries, self.rto = 0, self.opts.rto
     self:send_offer()
     self:arm(self.rto)
+end
+
+-- Fast retransmission: the receiver holds chunk `top` but lacks the unacked ones below it,
+-- which were most likely lost (messages in range arrive in order). Each is resent at once
+-- rather than after the timeout, but only once until the next timeout, because every later
+-- ack reports the same hole.
+function Sender:resend_holes(top)
+    for seq = self.acked, top - 1 do
+        if self.inflight[seq] and not self.sacked[seq] and not self.fast[seq] then
+            self.fast[seq] = true
+            self:send_chunk(seq)
+        end
+    end
 end
 
 -- Retransmits what is neither acked nor selectively acked; with nothing left, a probe
@@ -200,6 +218,7 @@ end
 function Sender:on_timer()
     if not self:timeout() then return end
     if self.state == "offer" then return self:send_offer() end
+    self.fast = {}
     local resent = false
     for seq = self.acked, self.next - 1 do
         if self.inflight[seq] and not self.sacked[seq] then
