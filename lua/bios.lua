@@ -543,12 +543,20 @@ local function start_boot_tasks()
     if not ok then printError("boot tasks: " .. tostring(err)) end
 end
 
--- Chunks the host runs on a client's behalf (lua.eval) get a program's environment: the
--- globals, plus require/package rooted at the computer's root directory.
+-- Chunks the host runs on a client's behalf (lua.eval and the Lua-backed methods) get a
+-- program's environment: globals of their own over _G, and require/package rooted at the
+-- computer's root directory. They share one require/package, as the lines typed at CC's lua
+-- prompt do, so a module (redrun for the task methods) loads once, not on every call; building
+-- them per chunk was most of a lua.eval's cost.
+local eval_meta = { __index = _G }
+local eval_require, eval_package
 host_set_eval_environment(function()
-    local env = setmetatable({}, { __index = _G })
-    env.require, env.package = dofile("rom/modules/main/cc/require.lua").make(env, "/")
-    return env
+    if not eval_require then
+        local modules_env = setmetatable({}, eval_meta)
+        eval_require, eval_package = dofile("rom/modules/main/cc/require.lua").make(modules_env, "/")
+        modules_env.require, modules_env.package = eval_require, eval_package
+    end
+    return setmetatable({ require = eval_require, package = eval_package }, eval_meta)
 end)
 
 -- The shell side of the top level. With a startup program, the shell hands its `shell`

@@ -27,13 +27,15 @@ namespace {
 
 using steady = std::chrono::steady_clock;
 
-// What the network threads hand to the simulation thread.
+// What the network threads hand to the simulation thread. Messages arrive already decoded:
+// parsing JSON on the network threads keeps that work off the one simulation thread.
 struct inbound {
   enum class kind : std::uint8_t { open, message, close, protocol_error };
   kind what;
   client_id client;
-  std::string text;
+  std::string text;                                              // protocol_error's description
   proto::error_code error = proto::error_code::invalid_request;  // protocol_error's JSON-RPC code
+  proto::incoming_frame frame;                                   // message
 };
 
 // The JSON-RPC error code for a problem the network edge found (proto/README.md, Limits).
@@ -88,21 +90,22 @@ class inbox {
 // Network callbacks (network threads): forward to the simulation thread through the inbox.
 class edge_bridge final : public net::server_callbacks, public client_outbox {
  public:
-  edge_bridge(inbox& queue, published_metrics& metrics) : queue_(queue), metrics_(metrics) {}
+  edge_bridge(inbox& queue, published_metrics& metrics, proto::rpc_limits limits)
+      : queue_(queue), metrics_(metrics), limits_(limits) {}
   void attach(net::server& server) { server_ = &server; }
   void attach_http(const outbound_http_client* http) { http_ = http; }
 
   void on_open(net::connection_id id, net::transport, std::string) override {
-    queue_.push({inbound::kind::open, id, {}});
+    queue_.push({inbound::kind::open, id, {}, {}, {}});
   }
   void on_message(net::connection_id id, std::string text) override {
-    if (!queue_.push({inbound::kind::message, id, std::move(text)}))
+    if (!queue_.push({inbound::kind::message, id, {}, {}, proto::decode_frame(text, limits_)}))
       server_->send(id, R"({"jsonrpc":"2.0","id":null,"error":{"code":-32004,"message":"server overloaded, try again"}})");
   }
-  void on_close(net::connection_id id, std::string) override { queue_.push({inbound::kind::close, id, {}}); }
+  void on_close(net::connection_id id, std::string) override { queue_.push({inbound::kind::close, id, {}, {}, {}}); }
   void on_protocol_error(net::connection_id id, std::string what) override {
     const proto::error_code code = edge_error_code(what);
-    queue_.push({inbound::kind::protocol_error, id, std::move(what), code});
+    queue_.push({inbound::kind::protocol_error, id, std::move(what), code, {}});
   }
   std::string metrics_text() override { return metrics_.text() + (http_ != nullptr ? http_->metrics_text() : ""); }
   bool healthy() override { return metrics_.healthy(); }
@@ -114,6 +117,7 @@ class edge_bridge final : public net::server_callbacks, public client_outbox {
  private:
   inbox& queue_;
   published_metrics& metrics_;
+  const proto::rpc_limits limits_;
   net::server* server_ = nullptr;
   const outbound_http_client* http_ = nullptr;
 };
@@ -163,7 +167,7 @@ void setup_logging(const serve_config& config) {
 void handle(rpc_service& service, inbound& item) {
   switch (item.what) {
     case inbound::kind::open: service.on_open(item.client); break;
-    case inbound::kind::message: service.on_message(item.client, item.text); break;
+    case inbound::kind::message: service.on_frame(item.client, std::move(item.frame)); break;
     case inbound::kind::close: service.on_close(item.client); break;
     case inbound::kind::protocol_error: service.on_protocol_error(item.client, item.error, item.text); break;
   }
@@ -210,10 +214,11 @@ int serve(serve_options options) {
   simulation sim(world);
   inbox queue(4096);
   published_metrics metrics;
-  edge_bridge bridge(queue, metrics);
+  const service_limits limits;
+  edge_bridge bridge(queue, metrics, limits.rpc);
   output_forwarder output;
   serve_world served(sim, data, output, config->computers_max, config->world.seed);
-  rpc_service service(sim, bridge, served, served, config->tokens, service_limits{});
+  rpc_service service(sim, bridge, served, served, config->tokens, limits);
   output.target = &service;
   if (http) {
     http->set_wake([&queue] { queue.wake(); });

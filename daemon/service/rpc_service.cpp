@@ -52,7 +52,10 @@ void rpc_service::announce_shutdown() {
 }
 
 void rpc_service::on_message(client_id client, std::string_view text) {
-  proto::incoming_frame frame = proto::decode_frame(text, limits_.rpc);
+  on_frame(client, proto::decode_frame(text, limits_.rpc));
+}
+
+void rpc_service::on_frame(client_id client, proto::incoming_frame frame) {
   auto reply = std::make_shared<pending_reply>();
   reply->service = this;
   reply->client = client;

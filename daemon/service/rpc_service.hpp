@@ -84,6 +84,8 @@ class rpc_service final : public output_sink {
 
   void on_open(client_id client);
   void on_message(client_id client, std::string_view text);
+  // The same for a message the caller has decoded (with the same rpc_limits).
+  void on_frame(client_id client, proto::incoming_frame frame);
   void on_close(client_id client);
   // An edge-level problem (oversized frame, rate limit): answered with an error, id null.
   void on_protocol_error(client_id client, proto::error_code code, std::string_view what);

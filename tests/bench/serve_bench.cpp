@@ -4,7 +4,9 @@
 //  1. lua.eval round trips per second with 1 and with M concurrent connections (each attached
 //     to a computer of its own, sending `return 1` in a closed loop), as a ratio to a bare Beast
 //     WebSocket echo server (ws_echo_baseline, in this process on 2 threads like the daemon's
-//     network) driven by the same clients with the same request text, in the same run;
+//     network) driven by the same clients with the same request text, in the same run. Beside
+//     the wall-time ratio, the ratio of round trips per CPU second of the server (the daemon's
+//     process, the echo server's threads), which other load on the machine does not distort;
 //  2. N clients, each attached to its own computer with a wireless modem in range and rednet
 //     open, subscribed to rednet_message: the wall time from one rednet.broadcast until the
 //     last of them has its `event` notification, and the daemon's RSS.
@@ -34,6 +36,7 @@
 #include <boost/beast/websocket.hpp>
 #include <nlohmann/json.hpp>
 
+#include "bench/bench_support.hpp"
 #include "bench/ws_echo_baseline.hpp"
 #include "integration/daemon_process.hpp"
 
@@ -43,16 +46,14 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 using boost::system::error_code;
-using clock_type = std::chrono::steady_clock;
 using nlohmann::json;
+using redrund::bench::clock_type;
+using redrund::bench::measured_rate;
+using redrund::bench::seconds_since;
 using tcp = asio::ip::tcp;
 using ws_stream = websocket::stream<beast::tcp_stream>;
 
 constexpr const char* token = "bench-token";
-
-double seconds_since(clock_type::time_point start) {
-  return std::chrono::duration<double>(clock_type::now() - start).count();
-}
 
 struct options {
   std::string redrund;
@@ -149,15 +150,29 @@ class round_tripper : public std::enable_shared_from_this<round_tripper> {
 };
 
 struct rate_result {
-  double per_second = 0;
+  measured_rate rate;  // cpu_seconds: the server's
   std::uint64_t wrong = 0;
 };
 
+// CPU time of some threads of this process (the echo server's), in seconds.
+double threads_cpu_seconds(std::vector<std::thread>& threads) {
+  double total = 0;
+  for (std::thread& t : threads) {
+    clockid_t clock{};
+    timespec used{};
+    if (pthread_getcpuclockid(t.native_handle(), &clock) == 0 && clock_gettime(clock, &used) == 0)
+      total += static_cast<double>(used.tv_sec) + static_cast<double>(used.tv_nsec) * 1e-9;
+  }
+  return total;
+}
+
 // Connects `count` clients to `address`; `prepare` turns each connection into its request text
 // (attaching first where needed). Then runs the closed loops on one client thread, counting
-// replies over `seconds` after a short warm-up.
-template <class Prepare>
-rate_result measure_round_trips(const std::string& address, int count, double seconds, Prepare prepare) {
+// replies (and the server's CPU time, from `server_cpu_seconds`) over `seconds` after a short
+// warm-up.
+template <class Prepare, class ServerCpu>
+rate_result measure_round_trips(const std::string& address, int count, double seconds, Prepare prepare,
+                                ServerCpu server_cpu_seconds) {
   asio::io_context ioc;
   std::atomic<bool> stop{false};
   std::vector<std::shared_ptr<round_tripper>> loops;
@@ -175,14 +190,16 @@ rate_result measure_round_trips(const std::string& address, int count, double se
   };
   std::this_thread::sleep_for(std::chrono::duration<double>(std::min(0.5, seconds / 4)));
   const std::uint64_t before = total();
+  const double cpu_before = server_cpu_seconds();
   const auto start = clock_type::now();
   std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
   const std::uint64_t after = total();
   const double elapsed = seconds_since(start);
+  const double cpu = server_cpu_seconds() - cpu_before;
   stop = true;
   ioc.stop();
   runner.join();
-  rate_result result{static_cast<double>(after - before) / elapsed, 0};
+  rate_result result{measured_rate{static_cast<double>(after - before), elapsed, cpu}, 0};
   for (const auto& loop : loops) result.wrong += loop->wrong();
   return result;
 }
@@ -206,13 +223,16 @@ void bench_round_trips(const options& o, redrund::testing::daemon_process& daemo
   const std::string echo_text = request(2, "lua.eval", {{"id", 1}, {"code", "return 1"}});
   const auto echo_same_text = [&](ws_stream&, int) { return echo_text; };
 
+  const auto echo_cpu = [&echo_threads] { return threads_cpu_seconds(echo_threads); };
+  const auto daemon_cpu = [&daemon] { return daemon.cpu_seconds(); };
   for (const int count : {1, o.connections}) {
-    const rate_result echo = measure_round_trips(echo_address, count, o.seconds, echo_same_text);
-    const rate_result served = measure_round_trips(daemon.ws(), count, o.seconds, attach_and_eval);
-    std::printf("lua.eval round trips, %d connection(s): %.0f/s vs bare Beast echo %.0f/s: ratio %.3f (aim >= 0.5)%s\n",
-                count, served.per_second, echo.per_second, served.per_second / echo.per_second,
-                served.wrong > 0 ? "  ERROR REPLIES SEEN" : "");
+    const rate_result echo = measure_round_trips(echo_address, count, o.seconds, echo_same_text, echo_cpu);
+    const rate_result served = measure_round_trips(daemon.ws(), count, o.seconds, attach_and_eval, daemon_cpu);
     if (served.wrong > 0) throw std::runtime_error(std::to_string(served.wrong) + " lua.eval calls failed");
+    const std::string what = "lua.eval round trips, " + std::to_string(count) + " connection(s)";
+    redrund::bench::print_ratio(what.c_str(), served.rate, "bare Beast echo", echo.rate, 0.5);
+    std::printf("  server CPU per round trip: redrund %.1f us, echo %.1f us\n",
+                served.rate.cpu_seconds * 1e6 / served.rate.operations, echo.rate.cpu_seconds * 1e6 / echo.rate.operations);
   }
   echo_work.reset();
   echo_ioc.stop();

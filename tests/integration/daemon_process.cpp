@@ -9,6 +9,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
+#include <sstream>
 #include <regex>
 #include <stdexcept>
 #include <system_error>
@@ -153,6 +155,20 @@ std::size_t daemon_process::rss_bytes() const {
     status.ignore(1 << 16, '\n');
   }
   return 0;
+}
+
+double daemon_process::cpu_seconds() const {
+  if (pid_ <= 0) return 0;
+  std::ifstream stat("/proc/" + std::to_string(pid_) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  // Fields after the command name (which may hold spaces, so skip past its closing paren):
+  // state is field 3; utime and stime are fields 14 and 15.
+  std::istringstream fields(text.substr(text.rfind(')') + 2));
+  std::string field;
+  double ticks = 0;
+  for (int index = 3; fields >> field && index <= 15; ++index)
+    if (index == 14 || index == 15) ticks += std::stod(field);
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 std::string daemon_process::recent_log() const {

@@ -39,6 +39,8 @@ class daemon_process {
   int stop();
   // Resident set size of the daemon from /proc (0 when unknown).
   std::size_t rss_bytes() const;
+  // CPU time the daemon has used, all threads, in seconds (from /proc, 10 ms resolution).
+  double cpu_seconds() const;
   // The daemon's last log lines, for failure messages.
   std::string recent_log() const;
 
