@@ -56,19 +56,29 @@ class inbox {
     {
       std::lock_guard lock(mutex_);
       // Opens and closes always get in: session bookkeeping must not be lost.
-      if (item.what == inbound::kind::message && items_.size() >= capacity_) return false;
+      if (item.what == inbound::kind::message && items_.size() >= capacity_) {
+        ++refused_;
+        return false;
+      }
       items_.push_back(std::move(item));
     }
     ready_.notify_one();
     return true;
   }
 
-  // Takes what is queued, waiting until something arrives or `deadline`.
-  std::deque<inbound> take(steady::time_point deadline) {
+  // Moves what is queued into `out` (emptied first), waiting until something arrives or
+  // `deadline`. The two deques trade places, so neither allocates again once warm.
+  void take(steady::time_point deadline, std::deque<inbound>& out) {
+    out.clear();
     std::unique_lock lock(mutex_);
     ready_.wait_until(lock, deadline, [this] { return !items_.empty() || woken_; });
     woken_ = false;
-    return std::exchange(items_, {});
+    items_.swap(out);
+  }
+
+  inbox_stats stats() {
+    std::lock_guard lock(mutex_);
+    return {items_.size(), refused_};
   }
 
   void wake() {
@@ -84,6 +94,7 @@ class inbox {
   std::mutex mutex_;
   std::condition_variable ready_;
   std::deque<inbound> items_;
+  std::uint64_t refused_ = 0;
   bool woken_ = false;
 };
 
@@ -212,7 +223,7 @@ int serve(serve_options options) {
     if (!http) return exit_code::usage_error;  // parse_serve_config has reported the bad entry
   }
   simulation sim(world);
-  inbox queue(4096);
+  inbox queue(config->inbox_messages_max);
   published_metrics metrics;
   const service_limits limits;
   edge_bridge bridge(queue, metrics, limits.rpc);
@@ -260,15 +271,17 @@ int serve(serve_options options) {
   // world lag (measured), they never skip ticks.
   const auto start = steady::now();
   auto next_save = start + std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(config->save_interval_seconds));
+  std::deque<inbound> taken;
   while (!stopping) {
     const auto next_tick = start + std::chrono::milliseconds(50) * (sim.clock().now_ticks + 1);
-    for (inbound& item : queue.take(next_tick)) handle(service, item);
+    queue.take(next_tick, taken);
+    for (inbound& item : taken) handle(service, item);
     if (http) http->deliver(sim);
     sim.run_ready();
     if (steady::now() >= next_tick) {
       sim.advance_tick();
       sim.run_ready();
-      metrics.publish(sim, service, std::chrono::duration<double>(steady::now() - next_tick).count());
+      metrics.publish(sim, service, queue.stats(), std::chrono::duration<double>(steady::now() - next_tick).count());
     }
     if (auto failed = served.save_if_changed()) spdlog::error("saving the world: {}", *failed);
     if (steady::now() >= next_save) {

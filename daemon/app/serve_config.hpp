@@ -20,6 +20,7 @@ struct serve_config {
   std::string log_level = "info";
   std::string log_file;             // empty: console only
   std::size_t computers_max = 10000;
+  std::size_t inbox_messages_max = 4096;  // client messages waiting for the simulation thread
   double save_interval_seconds = 10;
   scenario world;                   // the world created on first start (scenario format)
   http_config http;                 // the computers' http API (off unless enabled)

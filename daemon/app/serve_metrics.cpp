@@ -81,11 +81,16 @@ void service_metrics(std::ostringstream& out, const rpc_service& service) {
 }  // namespace
 
 // The network layer appends its own counters (redrund_net_*) to this text.
-void published_metrics::publish(const simulation& sim, const rpc_service& service, double tick_lag_seconds) {
+void published_metrics::publish(const simulation& sim, const rpc_service& service, inbox_stats inbox,
+                                double tick_lag_seconds) {
   std::ostringstream out;
   computer_metrics(out, sim);
   world_metrics(out, sim);
   service_metrics(out, service);
+  metric(out, "redrund_inbox_depth", "gauge", "Client messages waiting for the simulation thread.",
+         static_cast<double>(inbox.depth));
+  metric(out, "redrund_inbox_refused_total", "counter", "Client messages refused because the inbox was full.",
+         static_cast<double>(inbox.refused));
   metric(out, "redrund_tick_lag_seconds", "gauge", "How far the world runs behind the wall clock.", tick_lag_seconds);
   std::lock_guard lock(mutex_);
   text_ = out.str();

@@ -74,19 +74,13 @@ daemon_process::daemon_process(const std::string& binary, const std::vector<std:
     const ssize_t got = read(pipe_fds[0], buffer, sizeof buffer);
     if (got <= 0) break;  // the daemon exited
     pending.append(buffer, static_cast<std::size_t>(got));
-    for (auto newline = pending.find('\n'); newline != std::string::npos; newline = pending.find('\n')) {
-      std::string line = pending.substr(0, newline);
-      pending.erase(0, newline + 1);
+    take_lines(pending, [&](const std::string& line) {
       std::smatch m;
-      if (std::regex_search(line, m, listening)) {
-        tcp_ = m[1];
-        ws_ = m[2];
-        http_ = m[3];
-      }
-      std::lock_guard lock(log_mutex_);
-      log_.push_back(std::move(line));
-      if (log_.size() > log_lines_max) log_.pop_front();
-    }
+      if (!std::regex_search(line, m, listening)) return;
+      tcp_ = m[1];
+      ws_ = m[2];
+      http_ = m[3];
+    });
   }
   const int fd = pipe_fds[0];
   reader_ = std::thread([this, fd] { drain(fd); });
@@ -113,14 +107,21 @@ void daemon_process::drain(int fd) {
     const ssize_t got = read(fd, buffer, sizeof buffer);
     if (got <= 0) break;
     pending.append(buffer, static_cast<std::size_t>(got));
-    for (auto newline = pending.find('\n'); newline != std::string::npos; newline = pending.find('\n')) {
-      std::lock_guard lock(log_mutex_);
-      log_.push_back(pending.substr(0, newline));
-      if (log_.size() > log_lines_max) log_.pop_front();
-      pending.erase(0, newline + 1);
-    }
+    take_lines(pending, [](const std::string&) {});
   }
   close(fd);
+}
+
+template <class OnLine>
+void daemon_process::take_lines(std::string& pending, OnLine&& on_line) {
+  for (auto newline = pending.find('\n'); newline != std::string::npos; newline = pending.find('\n')) {
+    std::string line = pending.substr(0, newline);
+    pending.erase(0, newline + 1);
+    on_line(line);
+    std::lock_guard lock(log_mutex_);
+    log_.push_back(std::move(line));
+    if (log_.size() > log_lines_max) log_.pop_front();
+  }
 }
 
 int daemon_process::stop() {

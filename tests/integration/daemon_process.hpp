@@ -46,6 +46,9 @@ class daemon_process {
 
  private:
   void drain(int fd);
+  // Moves the complete lines of `pending` into the log, showing each to `on_line` first.
+  template <class OnLine>
+  void take_lines(std::string& pending, OnLine&& on_line);
 
   pid_t pid_ = -1;
   int exit_status_ = -1;

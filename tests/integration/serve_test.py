@@ -347,6 +347,7 @@ class ServeTest(unittest.TestCase):
 LIMITS_CONFIG = {
     "net": {"frame_bytes_max": 4096, "outbound_messages_max": 64, "outbound_bytes_max": 65536,
             "connections_max": 6, "messages_per_second": 20, "burst_messages": 20},
+    "inbox_messages_max": 24,  # more than one client's burst, fewer than two
     "world": {"computers": [{"id": 1, "label": "idle", "position": [0, 64, 0]}]},
 }
 
@@ -486,6 +487,28 @@ class LimitsTest(unittest.TestCase):
             self.assertIn("slow client", last["error"]["message"])
             self.assertFalse(list(NOTIFICATIONS.iter_errors(last)))
             self.assertEqual(result(await fast.call("lua.eval", id=fast_id, code="return 2")), [2])
+        run_async(scenario())
+
+    def test_a_full_inbox_refuses_messages_with_an_error(self):
+        async def scenario():
+            busy, busy_id = await self.attached([6, 64, 0])
+            senders = [await Client.connect(self.daemon.ws) for _ in range(2)]
+            # While a chunk that never yields holds the simulation thread, two clients' bursts
+            # (each allowed by the rate limit) do not both fit in the inbox.
+            await busy.ws.send(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "lua.eval",
+                                           "params": {"id": busy_id, "code": "while true do end"}}))
+            await asyncio.sleep(0.1)
+            burst = LIMITS_CONFIG["net"]["burst_messages"]
+            for sender in senders:
+                for i in range(burst):
+                    await sender.ws.send(json.dumps({"jsonrpc": "2.0", "id": i, "method": "world.list"}))
+            replies = [json.loads(await asyncio.wait_for(s.ws.recv(), 20)) for s in senders for _ in range(burst)]
+            refused = [r for r in replies if "error" in r]
+            self.assertGreaterEqual(len(refused), 2 * burst - LIMITS_CONFIG["inbox_messages_max"])
+            self.assertEqual({(r["id"], r["error"]["code"]) for r in refused}, {(None, -32004)})
+            self.assertTrue(wait_until(lambda: self.daemon.metric("redrund_inbox_refused_total") >= len(refused)))
+            self.assertEqual((await busy.response(1))["error"]["code"], -32000)
+            self.assertIn("computers", result(await senders[0].call("world.list")))
         run_async(scenario())
 
     def test_a_runaway_computer_does_not_stall_other_clients(self):
