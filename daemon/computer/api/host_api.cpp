@@ -1,6 +1,10 @@
 // The private host table handed to bios.lua, and the redstone natives (no redstone is
 // simulated: inputs are off).
 
+#include <algorithm>
+#include <iterator>
+#include <string_view>
+
 #include "computer/api/apis.hpp"
 #include "computer/api/binding.hpp"
 #include "computer/computer.hpp"
@@ -51,11 +55,14 @@ int host_load_rom(lua_State* L) {
 constexpr std::size_t task_text_bytes_max = 1024;
 
 int host_task_ended(lua_State* L) {
-  static constexpr const char* statuses[] = {"finished", "errored", "killed", "terminated", "restarting", nullptr};
+  static constexpr std::string_view statuses[] = {"finished", "errored", "killed", "terminated", "restarting"};
   task_report report;
   report.id = check_number(L, 1);
   const auto name = opt_string(L, 2);
-  report.status = statuses[luaL_checkoption(L, 3, nullptr, statuses)];
+  const std::string_view status = check_string(L, 3);
+  if (std::find(std::begin(statuses), std::end(statuses), status) == std::end(statuses))
+    return luaL_error(L, "bad argument #3 (expected finished, errored, killed, terminated or restarting)");
+  report.status = std::string(status);
   const auto error = opt_string(L, 4);
   const auto key = opt_number(L, 5);
   if (name) report.name = std::string(name->substr(0, task_text_bytes_max));
