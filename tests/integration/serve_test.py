@@ -25,7 +25,9 @@ TOKEN = "test-token"
 ADMIN = "admin-token"
 PROTO = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "proto")
 with open(os.path.join(PROTO, "notifications.schema.json"), encoding="utf-8") as schema_file:
-    NOTIFICATIONS = jsonschema.Draft202012Validator(json.load(schema_file))
+    NOTIFICATIONS_SCHEMA = json.load(schema_file)
+jsonschema.Draft202012Validator.check_schema(NOTIFICATIONS_SCHEMA)
+NOTIFICATIONS = jsonschema.Draft202012Validator(NOTIFICATIONS_SCHEMA)
 
 
 class Daemon:
@@ -341,6 +343,28 @@ class ServeTest(unittest.TestCase):
             body = http_get(self.daemon.http, path)
             self.assertIn(b"200", body.split(b"\r\n")[0])
             self.assertIn(expected.encode(), body)
+
+
+class EmptyWorldTest(unittest.TestCase):
+    def test_a_world_whose_computers_were_all_removed_restarts_empty(self):
+        with tempfile.TemporaryDirectory() as data:
+            first = Daemon(data)
+
+            async def remove_all():
+                c = await Client.connect(first.ws)
+                for computer in result(await c.call("world.list"))["computers"]:
+                    self.assertTrue(result(await c.call("world.remove", id=computer["id"], admin_token=ADMIN)))
+            run_async(remove_all())
+            self.assertEqual(first.stop(), 0)
+            second = Daemon(data)  # not the configured GPS world again: the saved, empty one
+
+            async def listed():
+                c = await Client.connect(second.ws)
+                return result(await c.call("world.list"))["computers"]
+            try:
+                self.assertEqual(run_async(listed()), [])
+            finally:
+                self.assertEqual(second.stop(), 0)
 
 
 # Small limits so the overload cases are reached in milliseconds.
