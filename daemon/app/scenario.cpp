@@ -43,6 +43,9 @@ constexpr limit_field limit_fields[] = {
      [](computer_limits& l, std::uint64_t v) { l.timeout_hard_instructions = v; }},
     {"disk_capacity_bytes", gib, [](computer_limits& l, std::uint64_t v) { l.disk_capacity_bytes = v; }},
     {"open_files_max", 1 << 16, [](computer_limits& l, std::uint64_t v) { l.open_files_max = v; }},
+    {"slice_instructions", 100'000'000'000,
+     [](computer_limits& l, std::uint64_t v) { l.slice_instructions = v; }},
+    {"slices_per_tick_max", 1 << 20, [](computer_limits& l, std::uint64_t v) { l.slices_per_tick_max = v; }},
 };
 
 struct modem_kind_name {

@@ -228,7 +228,7 @@ int serve(serve_options options) {
   const service_limits limits;
   edge_bridge bridge(queue, metrics, limits.rpc);
   output_forwarder output;
-  serve_world served(sim, data, output, config->computers_max, config->world.seed);
+  serve_world served(sim, data, output, config->computers_max, config->world.seed, config->slice_instructions);
   rpc_service service(sim, bridge, served, served, config->tokens, limits);
   output.target = &service;
   if (http) {

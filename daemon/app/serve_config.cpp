@@ -77,7 +77,8 @@ serve_config_result parse_serve_config(std::string_view json_text) {
   json_checker check;
   for (const std::string& path : duplicates) check.fail(path, "duplicate key");
   serve_config config;
-  if (check.object(document, "", {"listen", "tokens", "net", "log", "computers_max", "inbox_messages_max", "save_interval_seconds", "world",
+  if (check.object(document, "", {"listen", "tokens", "net", "log", "computers_max", "inbox_messages_max", "save_interval_seconds",
+                                    "slice_instructions", "world",
                                     "http"})) {
     if (const json* m = check.member(document, "", "listen")) read_listen(check, *m, config);
     if (const json* m = check.member(document, "", "tokens")) read_tokens(check, *m, config);
@@ -89,6 +90,9 @@ serve_config_result parse_serve_config(std::string_view json_text) {
       config.inbox_messages_max = check.whole(*m, "inbox_messages_max", 1, 1'000'000).value_or(config.inbox_messages_max);
     if (const json* m = check.member(document, "", "save_interval_seconds"))
       config.save_interval_seconds = check.number(*m, "save_interval_seconds", 1, 86400).value_or(10);
+    if (const json* m = check.member(document, "", "slice_instructions"))
+      config.slice_instructions =
+          check.whole(*m, "slice_instructions", 0, 1'000'000'000).value_or(config.slice_instructions);
     if (const json* m = check.member(document, "", "world")) read_world(check, *m, config);
     if (const json* m = check.member(document, "", "http")) read_http_config(check, *m, config.http);
   }

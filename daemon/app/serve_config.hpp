@@ -22,6 +22,10 @@ struct serve_config {
   std::size_t computers_max = 10000;
   std::size_t inbox_messages_max = 4096;  // client messages waiting for the simulation thread
   double save_interval_seconds = 10;
+  // Preemption of every served computer (computer_limits::slice_instructions): a run that
+  // does not yield is paused after this many VM instructions so the others (and their
+  // clients) keep going. 0 turns it off.
+  std::uint64_t slice_instructions = 1'000'000;
   scenario world;                   // the world created on first start (scenario format)
   http_config http;                 // the computers' http API (off unless enabled)
 };

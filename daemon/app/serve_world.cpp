@@ -48,8 +48,13 @@ bool is_empty_world(const std::string& text) {
 }  // namespace
 
 serve_world::serve_world(simulation& sim, std::filesystem::path data_dir, output_sink& output,
-                         std::size_t computers_max, std::uint64_t seed)
-    : sim_(sim), data_dir_(std::move(data_dir)), output_(output), computers_max_(computers_max), seed_(seed) {}
+                         std::size_t computers_max, std::uint64_t seed, std::uint64_t slice_instructions)
+    : sim_(sim),
+      data_dir_(std::move(data_dir)),
+      output_(output),
+      computers_max_(computers_max),
+      seed_(seed),
+      slice_instructions_(slice_instructions) {}
 
 computer& serve_world::add(const scenario_computer& given, bool first_start) {
   scenario_computer spec = given;
@@ -59,6 +64,7 @@ computer& serve_world::add(const scenario_computer& given, bool first_start) {
   std::string error;
   if (first_start && !write_files(spec, dir, error)) spdlog::error("world: {}", error);
   computer_setup setup = setup_for(spec, dir, seed_);
+  if (setup.limits.slice_instructions == 0) setup.limits.slice_instructions = slice_instructions_;
   computer& c = sim_.add_computer(std::move(setup), output_, spec.where, spec.modems);
   specs_[spec.id] = spec;
   if (on_created_) on_created_(c);

@@ -20,7 +20,7 @@ namespace redrund {
 class serve_world final : public computer_factory, public task_store {
  public:
   serve_world(simulation& sim, std::filesystem::path data_dir, output_sink& output, std::size_t computers_max,
-              std::uint64_t seed);
+              std::uint64_t seed, std::uint64_t slice_instructions = 0);
 
   // Creates the world's computers: from DATA/world.json when it exists (a restart), else from
   // the configured world (first start, whose files are written then). Returns errors.
@@ -47,6 +47,7 @@ class serve_world final : public computer_factory, public task_store {
   output_sink& output_;
   std::size_t computers_max_;
   std::uint64_t seed_;
+  std::uint64_t slice_instructions_;  // preemption for computers whose spec does not set it
   std::map<std::uint32_t, scenario_computer> specs_;  // what to save for each computer
   std::uint32_t next_task_key_ = 1;                   // boot_task::key, unique in this run
   bool changed_ = false;                              // since the last save_if_changed

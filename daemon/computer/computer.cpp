@@ -42,7 +42,7 @@ void computer::turn_on() {
     return;
   }
   const machine_result result = machine_->start();
-  if (result.outcome != machine_result::status::yielded) {
+  if (result.outcome != machine_result::status::yielded && result.outcome != machine_result::status::paused) {
     handle_machine_stop(result.error.empty() ? "bios ended" : result.error);
     return;
   }
@@ -52,6 +52,9 @@ void computer::turn_on() {
 void computer::shutdown() {
   terminal_.flush();
   if (machine_) machine_->cancel_evals("computer is off");
+  auto held = std::move(held_evals_);
+  held_evals_.clear();
+  for (held_eval& h : held) h.done({false, "computer is off", {}});
   machine_.reset();
   // Connections belong to the running machine, as CC closes them when a computer stops.
   if (http_ != nullptr) http_->close_all(id());
@@ -84,9 +87,29 @@ void computer::start_eval(std::string_view code, const value_list& args, std::fu
     done({false, "computer is off", {}});
     return;
   }
+  if (machine_->paused()) {
+    // Bounded like the event queue: callers have their own limits, this is the backstop.
+    if (held_evals_.size() >= setup_.limits.event_queue_max) {
+      done({false, "computer is busy", {}});
+      return;
+    }
+    held_evals_.push_back({std::string(code), args, std::move(done)});
+    return;
+  }
   machine_->start_eval(code, args, std::move(done));
   apply_stop_request();
 }
+
+void computer::start_held_evals() {
+  while (machine_ && !machine_->paused() && !held_evals_.empty()) {
+    held_eval next = std::move(held_evals_.front());
+    held_evals_.erase(held_evals_.begin());
+    machine_->start_eval(next.code, next.args, std::move(next.done));
+    apply_stop_request();
+  }
+}
+
+bool computer::has_pending_events() const { return !queue_.empty() || (machine_ && machine_->paused()); }
 
 std::size_t computer::memory_bytes() const { return machine_ ? machine_->memory_bytes() : 0; }
 
@@ -97,7 +120,16 @@ bool computer::queue_event(event e) {
 
 std::size_t computer::run_events(std::size_t events_max) {
   std::size_t ran = 0;
-  while (is_on() && ran < events_max && !queue_.empty()) {
+  while (is_on() && ran < events_max) {
+    if (machine_->paused()) {
+      // A paused run goes on before any new event, a few slices per tick at most.
+      if (slices_this_tick_ >= setup_.limits.slices_per_tick_max) break;
+      ++slices_this_tick_;
+      ++ran;
+      if (!settle(machine_->continue_run())) break;
+      continue;
+    }
+    if (queue_.empty()) break;
     event e = queue_.pop();
     ++ran;
     if (event_observer_) event_observer_(id(), e);
@@ -106,18 +138,24 @@ std::size_t computer::run_events(std::size_t events_max) {
       continue;
     }
     ++stats_.events_processed;
-    const machine_result result = machine_->resume(e);
-    if (result.outcome == machine_result::status::aborted) ++stats_.timeouts_hard;
-    if (result.outcome != machine_result::status::yielded) {
-      handle_machine_stop(result.outcome == machine_result::status::finished ? "bios ended" : result.error);
-      break;
-    }
-    apply_stop_request();
+    if (!settle(machine_->resume(e))) break;
   }
   return ran;
 }
 
+bool computer::settle(const machine_result& result) {
+  // (A hard abort is counted by the machine's hook, where it happens.)
+  if (result.outcome != machine_result::status::yielded && result.outcome != machine_result::status::paused) {
+    handle_machine_stop(result.outcome == machine_result::status::finished ? "bios ended" : result.error);
+    return false;
+  }
+  apply_stop_request();
+  start_held_evals();
+  return is_on();
+}
+
 void computer::tick() {
+  slices_this_tick_ = 0;
   if (!is_on()) return;
   // Alarms compare against the in-game time of the previous tick, so they fire about one
   // tick late, as CC's; they are queued before timers.

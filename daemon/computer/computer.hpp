@@ -73,6 +73,8 @@ struct computer_stats {
   std::uint64_t output_lines_truncated = 0;
   // VM instructions executed, counted by the timeout hook (to within its interval).
   std::uint64_t instructions = 0;
+  // Runs paused by preemption (computer_limits::slice_instructions) and continued later.
+  std::uint64_t pauses = 0;
 };
 
 // One simulated computer: its event queue, timers, terminal, files and Lua machine.
@@ -100,7 +102,8 @@ class computer {
 
   // Events. A full queue drops the event and counts it; an off computer drops it too.
   bool queue_event(event e);
-  bool has_pending_events() const { return !queue_.empty(); }
+  // Events waiting, or a run paused by preemption that still has to finish.
+  bool has_pending_events() const;
   const event_queue& queue() const { return queue_; }
   // Called with every event the computer takes from its queue (also those its top-level
   // filter discards), before it runs: the daemon's `event` notifications.
@@ -163,7 +166,19 @@ class computer {
 
   void handle_machine_stop(const std::string& reason);
   void apply_stop_request();
+  // After a run: stops the computer if the machine ended, applies os.shutdown/reboot, and
+  // starts held-back evals once no run is paused. False when the computer stopped.
+  bool settle(const struct machine_result& result);
+  void start_held_evals();
 
+  // lua.eval requests that came while a run was paused, started once it has finished.
+  struct held_eval {
+    std::string code;
+    value_list args;
+    std::function<void(struct eval_outcome)> done;
+  };
+  std::vector<held_eval> held_evals_;
+  std::size_t slices_this_tick_ = 0;
   computer_setup setup_;
   const world_clock& clock_;
   event_queue queue_;

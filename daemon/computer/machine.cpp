@@ -1,5 +1,6 @@
 #include "computer/machine.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -26,7 +27,10 @@ void* lua_allocate(void* user, void* block, std::size_t old_bytes, std::size_t n
   return static_cast<machine*>(user)->reallocate(block, block ? old_bytes : 0, new_bytes);
 }
 
-void count_hook(lua_State* L, lua_Debug*) { context_of(L).vm->on_count_hook(L); }
+void count_hook(lua_State* L, lua_Debug*) {
+  // A hook may yield only as its very last action, and only with no values.
+  if (context_of(L).vm->on_count_hook(L)) lua_yield(L, 0);
+}
 
 int on_panic(lua_State* L) {
   // Every call into Lua from the host is protected; reaching here is a host bug.
@@ -141,7 +145,9 @@ machine_result machine::start() {
   lua_rawgetp(main_, LUA_REGISTRYINDEX, &host_table_key);
   lua_pushnil(main_);
   lua_rawsetp(main_, LUA_REGISTRYINDEX, &host_table_key);
-  machine_result result = run(1);
+  start_counting();
+  // Boot is the top level's first run; no event to hand to evals after it (there are none).
+  machine_result result = after_top_level(event{}, run(1));
   // Booting compiles the whole ROM; collecting its garbage now keeps idle computers small
   // instead of waiting for the collector's next cycle.
   if (result.outcome == machine_result::status::yielded) lua_gc(state_, LUA_GCCOLLECT);
@@ -165,24 +171,66 @@ bool machine::push_event_onto(lua_State* co, const event& e, int& count) {
 }
 
 machine_result machine::resume(const event& e) {
+  REDRUND_ASSERT(stage_ == stage::idle);
   int count = 0;
   // Not enough memory to even build the event: the computer cannot go on.
   if (!push_event_onto(main_, e, count)) return {machine_result::status::errored, "not enough memory"};
-  machine_result result = run(count);
-  if (result.outcome == machine_result::status::yielded && !evals_.empty()) resume_evals(e);
+  start_counting();
+  machine_result result = after_top_level(e, run(count));
   if (hard_abort_) return {machine_result::status::aborted, "Too long without yielding"};
   return result;
 }
 
-machine_result machine::run(int argument_count) {
+machine_result machine::continue_run() {
+  REDRUND_ASSERT(stage_ != stage::idle);
+  machine_result result;
+  if (stage_ == stage::top_level) {
+    result = after_top_level(paused_event_, run(0));
+  } else {
+    const auto slot = std::find_if(evals_.begin(), evals_.end(), [&](const eval_slot& s) { return s.id == paused_eval_; });
+    // The paused eval may be gone (cancelled): the others still get the event.
+    if (slot == evals_.end() || step_eval(static_cast<std::size_t>(slot - evals_.begin()), 0, true) != step::paused) {
+      paused_eval_ = 0;
+      result = resume_waiting_evals(paused_event_);
+    } else {
+      result = {machine_result::status::paused, {}};
+    }
+  }
+  if (hard_abort_) return {machine_result::status::aborted, "Too long without yielding"};
+  return result;
+}
+
+void machine::refuse_pause() {
+  pause_requested_ = false;
+  slice_used_ = 0;  // a whole new slice before the next try
+}
+
+void machine::start_counting() {
   instructions_since_yield_ = 0;
   soft_timeout_raised_ = false;
+}
+
+int machine::resume_thread(lua_State* co, int argument_count, int& result_count, bool& paused) {
+  slice_used_ = 0;
+  result_count = 0;
+  const int status = lua_resume(co, state_, argument_count, &result_count);
+  paused = status == LUA_YIELD && pause_requested_;
+  if (paused) {
+    pause_requested_ = false;
+    ++owner_.stats().pauses;
+  }
+  return status;
+}
+
+machine_result machine::run(int argument_count) {
   int result_count = 0;
-  const int status = lua_resume(main_, state_, argument_count, &result_count);
+  bool paused = false;
+  const int status = resume_thread(main_, argument_count, result_count, paused);
   if (hard_abort_) {
     // Whatever the code did with the error, the computer is shut down (as CC's hard abort).
     return {machine_result::status::aborted, "Too long without yielding"};
   }
+  if (paused) return {machine_result::status::paused, {}};
   if (status == LUA_YIELD) {
     has_filter_ = result_count > 0 && lua_type(main_, -result_count) == LUA_TSTRING;
     if (has_filter_) filter_ = lua_tostring(main_, -result_count);
@@ -194,11 +242,27 @@ machine_result machine::run(int argument_count) {
   return {outcome, describe_failure(main_)};
 }
 
+machine_result machine::after_top_level(const event& e, machine_result result) {
+  if (result.outcome == machine_result::status::paused) {
+    stage_ = stage::top_level;
+    if (&e != &paused_event_) paused_event_ = e;
+    return result;
+  }
+  stage_ = stage::idle;
+  if (result.outcome != machine_result::status::yielded || evals_.empty() || e.name.empty()) return result;
+  // Like parallel: in start order, each eval whose filter matches (terminate always does).
+  // Evals started while this runs wait for the next event.
+  evals_waiting_.clear();
+  for (const eval_slot& slot : evals_)
+    if (!slot.has_filter || slot.filter == e.name || e.name == "terminate") evals_waiting_.push_back(slot.id);
+  return resume_waiting_evals(e);
+}
+
 bool machine::accepts(std::string_view event_name) const {
   return !has_filter_ || event_name == filter_ || event_name == "terminate";
 }
 
-void machine::on_count_hook(lua_State* L) {
+bool machine::on_count_hook(lua_State* L) {
   const auto interval = static_cast<std::uint64_t>(hard_abort_ ? 1 : limits_.hook_interval_instructions);
   instructions_since_yield_ += interval;
   owner_.stats().instructions += interval;
@@ -223,6 +287,15 @@ void machine::on_count_hook(lua_State* L) {
     lua_concat(L, 2);
     lua_error(L);
   }
+  slice_used_ += interval;
+  // Pause only where every coroutine up to the host can pass the yield on; elsewhere (inside
+  // a C call such as a sort comparator) the run goes on until the next hook.
+  if (limits_.slice_instructions > 0 && slice_used_ >= limits_.slice_instructions && !pause_requested_ &&
+      lua_isyieldable(L)) {
+    pause_requested_ = true;
+    return true;
+  }
+  return false;
 }
 
 }  // namespace redrund

@@ -18,7 +18,8 @@ class computer;
 
 // What one resume of the top-level coroutine ended in.
 struct machine_result {
-  enum class status : std::uint8_t { yielded, finished, errored, aborted };
+  // paused: preempted mid-run (limits.slice_instructions); continue_run() goes on with it.
+  enum class status : std::uint8_t { yielded, finished, errored, aborted, paused };
   status outcome = status::yielded;
   std::string error;  // message and traceback, for errored/aborted
 };
@@ -53,6 +54,15 @@ class machine {
   // The top-level filter (CC discards events that do not match it, except "terminate").
   bool accepts(std::string_view event_name) const;
 
+  // Preemption. A paused run must be continued before this VM runs anything else: no new
+  // event, no new eval.
+  bool paused() const { return stage_ != stage::idle; }
+  machine_result continue_run();
+  // For the coroutine library (coroutine_api.cpp): whether the yield it just saw is a pause,
+  // and giving one up where the caller cannot yield (the run then simply goes on).
+  bool pause_requested() const { return pause_requested_; }
+  void refuse_pause();
+
   // Runs `code` as a program would: in its own coroutine beside the top level, with a
   // program's environment, seeing the computer's events (filtered as parallel does) so it
   // may sleep or wait for messages. `done` is called when it returns or raises, or with an
@@ -64,12 +74,22 @@ class machine {
   std::size_t memory_bytes() const { return memory_bytes_; }
   const computer_limits& limits() const { return limits_; }
 
-  // Hook entry points (called from the C hook and allocator).
-  void on_count_hook(lua_State* L);
+  // Hook entry points (called from the C hook and allocator). on_count_hook returns true when
+  // the hook must pause the run by yielding.
+  bool on_count_hook(lua_State* L);
   void* reallocate(void* block, std::size_t old_bytes, std::size_t new_bytes);
 
  private:
+  // Where a paused run stopped: in the top level, or in the evals after it.
+  enum class stage : std::uint8_t { idle, top_level, evals };
+  enum class step : std::uint8_t { waiting, ended, paused };
+
+  // Resumes a host thread; LUA_YIELD from a pause comes back as the `paused` flag.
+  int resume_thread(lua_State* co, int argument_count, int& result_count, bool& paused);
+  void start_counting();  // a fresh run: the "too long without yielding" count starts over
   machine_result run(int argument_count);
+  machine_result after_top_level(const event& e, machine_result result);
+  machine_result resume_waiting_evals(const event& e);
 
   struct eval_slot {
     std::uint64_t id = 0;
@@ -80,9 +100,9 @@ class machine {
   };
   // Pushes an event's name and arguments onto `co` (protected); false when out of memory.
   bool push_event_onto(lua_State* co, const event& e, int& count);
-  void resume_evals(const event& e);
-  // Resumes eval `index`; returns true if it ended (and was removed).
-  bool step_eval(std::size_t index, int argument_count);
+  // Resumes eval `index`: a fresh resume with `argument_count` values, or (continuing)
+  // where a pause left it.
+  step step_eval(std::size_t index, int argument_count, bool continuing = false);
   void finish_eval(std::size_t index, eval_outcome outcome);
 
   computer& owner_;
@@ -98,6 +118,14 @@ class machine {
   std::string filter_;
   std::vector<eval_slot> evals_;  // in start order: resumed in that order, deterministically
   std::uint64_t next_eval_id_ = 1;
+  // Preemption state: the stage a paused run is in, the event it is delivering (evals still
+  // get it after the top level), the evals still to see it, and the paused eval (0: none).
+  stage stage_ = stage::idle;
+  event paused_event_;
+  std::vector<std::uint64_t> evals_waiting_;
+  std::uint64_t paused_eval_ = 0;
+  std::uint64_t slice_used_ = 0;
+  bool pause_requested_ = false;
 };
 
 }  // namespace redrund

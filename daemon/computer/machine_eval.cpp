@@ -1,9 +1,12 @@
 // Host-started chunks (lua.eval): coroutines beside the top level, part of machine.
 
+#include <algorithm>
+
 #include "computer/computer.hpp"
 #include "computer/lua_value.hpp"
 #include "computer/machine.hpp"
 #include "computer/registry_keys.hpp"
+#include "core/assert.hpp"
 
 namespace redrund {
 namespace {
@@ -56,6 +59,7 @@ std::string error_text(lua_State* L, int index) {
 }  // namespace
 
 void machine::start_eval(std::string_view code, const value_list& args, eval_callback done) {
+  REDRUND_ASSERT(stage_ == stage::idle);  // the computer holds new evals back while paused
   const std::uint64_t id = next_eval_id_++;
   eval_request request{code, &args, id};
   lua_pushcfunction(state_, create_eval);
@@ -69,21 +73,26 @@ void machine::start_eval(std::string_view code, const value_list& args, eval_cal
   lua_State* co = lua_tothread(state_, -1);
   lua_settop(state_, 0);  // anchored in the registry
   evals_.push_back(eval_slot{id, co, false, {}, std::move(done)});
-  step_eval(evals_.size() - 1, lua_gettop(co) - 1);
+  start_counting();
+  if (step_eval(evals_.size() - 1, lua_gettop(co) - 1) == step::paused) {
+    stage_ = stage::evals;
+    paused_eval_ = id;
+    evals_waiting_.clear();
+  }
 }
 
-bool machine::step_eval(std::size_t index, int argument_count) {
+machine::step machine::step_eval(std::size_t index, int argument_count, bool continuing) {
   lua_State* co = evals_[index].thread;
-  instructions_since_yield_ = 0;
-  soft_timeout_raised_ = false;
   int result_count = 0;
-  const int status = lua_resume(co, state_, argument_count, &result_count);
+  bool paused = false;
+  const int status = resume_thread(co, continuing ? 0 : argument_count, result_count, paused);
+  if (paused) return step::paused;
   if (status == LUA_YIELD) {
     eval_slot& slot = evals_[index];
     slot.has_filter = result_count > 0 && lua_type(co, -result_count) == LUA_TSTRING;
     if (slot.has_filter) slot.filter = lua_tostring(co, -result_count);
     lua_pop(co, result_count);
-    return false;
+    return step::waiting;
   }
   eval_outcome outcome;
   if (status == LUA_OK) {
@@ -103,7 +112,7 @@ bool machine::step_eval(std::size_t index, int argument_count) {
     outcome = eval_outcome{false, error_text(co, -1), {}};
   }
   finish_eval(index, std::move(outcome));
-  return true;
+  return step::ended;
 }
 
 void machine::finish_eval(std::size_t index, eval_outcome outcome) {
@@ -118,30 +127,35 @@ void machine::finish_eval(std::size_t index, eval_outcome outcome) {
   done(std::move(outcome));
 }
 
-void machine::resume_evals(const event& e) {
-  // Like parallel: in start order, each eval whose filter matches (terminate always does).
-  // Evals started while this runs wait for the next event.
-  const std::size_t count = evals_.size();
-  std::vector<std::uint64_t> ids;
-  ids.reserve(count);
-  for (const eval_slot& slot : evals_) ids.push_back(slot.id);
-  for (const std::uint64_t id : ids) {
-    std::size_t index = 0;
-    while (index < evals_.size() && evals_[index].id != id) ++index;
-    if (index == evals_.size()) continue;
-    const eval_slot& slot = evals_[index];
-    if (slot.has_filter && slot.filter != e.name && e.name != "terminate") continue;
+machine_result machine::resume_waiting_evals(const event& e) {
+  while (!evals_waiting_.empty()) {
+    const std::uint64_t id = evals_waiting_.front();
+    evals_waiting_.erase(evals_waiting_.begin());
+    const auto slot = std::find_if(evals_.begin(), evals_.end(), [id](const eval_slot& s) { return s.id == id; });
+    if (slot == evals_.end()) continue;  // ended since the list was made
+    const auto index = static_cast<std::size_t>(slot - evals_.begin());
     int pushed = 0;
-    if (!push_event_onto(slot.thread, e, pushed)) {
+    if (!push_event_onto(slot->thread, e, pushed)) {
       finish_eval(index, {false, "not enough memory", {}});
       continue;
     }
-    step_eval(index, pushed);
-    if (hard_abort_) return;
+    start_counting();
+    if (step_eval(index, pushed) == step::paused) {
+      stage_ = stage::evals;
+      paused_eval_ = id;
+      if (&e != &paused_event_) paused_event_ = e;
+      return {machine_result::status::paused, {}};
+    }
+    if (hard_abort_) break;
   }
+  stage_ = stage::idle;
+  return {};
 }
 
 void machine::cancel_evals(const std::string& reason) {
+  evals_waiting_.clear();
+  paused_eval_ = 0;
+  if (stage_ == stage::evals) stage_ = stage::idle;
   while (!evals_.empty()) {
     eval_callback done = std::move(evals_.front().done);
     evals_.erase(evals_.begin());

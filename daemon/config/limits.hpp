@@ -22,6 +22,14 @@ struct computer_limits {
   std::uint64_t timeout_hard_instructions = 15'000'000;
   // How often the instruction-count hook runs; the timeout is exact to within this.
   int hook_interval_instructions = 10'000;
+  // Preemption (0: off). A run that goes this many VM instructions without yielding is paused
+  // at the next point where it can be, and continued after other computers have had their
+  // turn, at most `slices_per_tick_max` slices per tick: a busy computer then takes simulated
+  // time, as CC's computer threads take real time, and cannot hold up the others (or, in
+  // `redrund serve`, the clients). The pause is invisible to the program. Counted in
+  // instructions, so runs stay deterministic.
+  std::uint64_t slice_instructions = 0;
+  std::size_t slices_per_tick_max = 2;
   // CC's default computer space limit (computer_space_limit = 1000000 bytes).
   std::uint64_t disk_capacity_bytes = 1'000'000;
   // CC's maximum_open_files.

@@ -385,15 +385,17 @@ def tcp_lines_until_closed(sock, timeout=20):
     return [line for line in data.split(b"\n") if line]
 
 
-class LimitsTest(unittest.TestCase):
-    """Bad input and overload through the real daemon, with a configuration of small limits."""
+class SmallLimitsDaemon(unittest.TestCase):
+    """A daemon with the configuration CONFIG (small limits), shared by a class's tests."""
+
+    CONFIG = LIMITS_CONFIG
 
     @classmethod
     def setUpClass(cls):
         cls.data = tempfile.TemporaryDirectory()
         config = os.path.join(cls.data.name, "limits.json")
         with open(config, "w", encoding="utf-8") as f:
-            json.dump(LIMITS_CONFIG, f)
+            json.dump(cls.CONFIG, f)
         cls.daemon = Daemon(os.path.join(cls.data.name, "state"), ["--config", config])
 
     @classmethod
@@ -409,6 +411,10 @@ class LimitsTest(unittest.TestCase):
         client = await Client.connect(self.daemon.ws)
         me = result(await client.call("computer.attach", token=TOKEN, create={"position": position}, events=["none"]))
         return client, me["id"]
+
+
+class LimitsTest(SmallLimitsDaemon):
+    """Bad input and overload through the real daemon, with a configuration of small limits."""
 
     def test_connections_over_the_maximum_are_refused_with_a_reason(self):
         async def scenario():
@@ -513,28 +519,6 @@ class LimitsTest(unittest.TestCase):
             self.assertEqual(result(await fast.call("lua.eval", id=fast_id, code="return 2")), [2])
         run_async(scenario())
 
-    def test_a_full_inbox_refuses_messages_with_an_error(self):
-        async def scenario():
-            busy, busy_id = await self.attached([6, 64, 0])
-            senders = [await Client.connect(self.daemon.ws) for _ in range(2)]
-            # While a chunk that never yields holds the simulation thread, two clients' bursts
-            # (each allowed by the rate limit) do not both fit in the inbox.
-            await busy.ws.send(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "lua.eval",
-                                           "params": {"id": busy_id, "code": "while true do end"}}))
-            await asyncio.sleep(0.1)
-            burst = LIMITS_CONFIG["net"]["burst_messages"]
-            for sender in senders:
-                for i in range(burst):
-                    await sender.ws.send(json.dumps({"jsonrpc": "2.0", "id": i, "method": "world.list"}))
-            replies = [json.loads(await asyncio.wait_for(s.ws.recv(), 20)) for s in senders for _ in range(burst)]
-            refused = [r for r in replies if "error" in r]
-            self.assertGreaterEqual(len(refused), 2 * burst - LIMITS_CONFIG["inbox_messages_max"])
-            self.assertEqual({(r["id"], r["error"]["code"]) for r in refused}, {(None, -32004)})
-            self.assertTrue(wait_until(lambda: self.daemon.metric("redrund_inbox_refused_total") >= len(refused)))
-            self.assertEqual((await busy.response(1))["error"]["code"], -32000)
-            self.assertIn("computers", result(await senders[0].call("world.list")))
-        run_async(scenario())
-
     def test_a_runaway_computer_does_not_stall_other_clients(self):
         async def scenario():
             busy, busy_id = await self.attached([4, 64, 0])
@@ -549,18 +533,57 @@ class LimitsTest(unittest.TestCase):
                     started = time.time()
                     self.assertEqual(result(await other.call("lua.eval", id=other_id, code="return 1")), [1])
                     self.assertLess(time.time() - started, 1.0)
-                # A chunk that never yields holds the simulation until "Too long without
-                # yielding" ends it; the other client's call is answered once it has.
+                # A chunk that never yields is paused every slice (slice_instructions) and
+                # continued a few slices per tick: the other client is answered while it still
+                # runs, long before "Too long without yielding" ends it.
                 await busy.ws.send(json.dumps({"jsonrpc": "2.0", "id": 50, "method": "lua.eval",
                                                "params": {"id": busy_id, "code": "while true do end"}}))
                 started = time.time()
-                self.assertEqual(result(await other.call("lua.eval", id=other_id, code="return 2")), [2])
-                self.assertLess(time.time() - started, 10)
-                stopped = await busy.response(50)
+
+                async def busy_outcome():
+                    response = await busy.response(50)
+                    return response, time.time()
+
+                busy_done = asyncio.create_task(busy_outcome())
+                for n in range(3):
+                    self.assertEqual(result(await other.call("lua.eval", id=other_id, code=f"return {n}")), [n])
+                answered = time.time()
+                self.assertLess(answered - started, 1.0)
+                stopped, stopped_at = await busy_done
+                # Without preemption the runaway ends first and only then are the others served.
+                self.assertGreater(stopped_at - answered, 0.3)
                 self.assertEqual(stopped["error"]["code"], -32000)
                 self.assertIn("Too long without yielding", stopped["error"]["message"])
             finally:
                 result(await busy.call("task.kill", id=busy_id, task=spinner))
+        run_async(scenario())
+
+
+class UnpreemptedLimitsTest(SmallLimitsDaemon):
+    """The inbox limit, reached while preemption is off and a runaway chunk holds the simulation."""
+
+    CONFIG = {**LIMITS_CONFIG, "slice_instructions": 0}
+
+    def test_a_full_inbox_refuses_messages_with_an_error(self):
+        async def scenario():
+            busy, busy_id = await self.attached([6, 64, 0])
+            senders = [await Client.connect(self.daemon.ws) for _ in range(2)]
+            # With preemption off, a chunk that never yields holds the simulation thread; two
+            # clients' bursts (each allowed by the rate limit) do not both fit in the inbox.
+            await busy.ws.send(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "lua.eval",
+                                           "params": {"id": busy_id, "code": "while true do end"}}))
+            await asyncio.sleep(0.1)
+            burst = LIMITS_CONFIG["net"]["burst_messages"]
+            for sender in senders:
+                for i in range(burst):
+                    await sender.ws.send(json.dumps({"jsonrpc": "2.0", "id": i, "method": "world.list"}))
+            replies = [json.loads(await asyncio.wait_for(s.ws.recv(), 20)) for s in senders for _ in range(burst)]
+            refused = [r for r in replies if "error" in r]
+            self.assertGreaterEqual(len(refused), 2 * burst - LIMITS_CONFIG["inbox_messages_max"])
+            self.assertEqual({(r["id"], r["error"]["code"]) for r in refused}, {(None, -32004)})
+            self.assertTrue(wait_until(lambda: self.daemon.metric("redrund_inbox_refused_total") >= len(refused)))
+            self.assertEqual((await busy.response(1))["error"]["code"], -32000)
+            self.assertIn("computers", result(await senders[0].call("world.list")))
         run_async(scenario())
 
 

@@ -150,6 +150,7 @@ void open_sandboxed_libraries(lua_State* L) {
   lua_setfield(L, -2, "dump");
   lua_pop(L, 1);
   install_randomseed(L);
+  install_pausable_coroutines(L);
 }
 
 void open_native_apis(lua_State* L) {
