@@ -14,13 +14,9 @@
 
 #include "net/transports.hpp"
 
-namespace redrund::net {
+#include "net/asio_names.hpp"
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-using boost::system::error_code;
-using tcp = asio::ip::tcp;
+namespace redrund::net {
 
 namespace {
 

@@ -10,11 +10,9 @@
 
 #include "net/shared_state.hpp"
 
-namespace redrund::net {
+#include "net/asio_names.hpp"
 
-namespace asio = boost::asio;
-using boost::system::error_code;
-using tcp = asio::ip::tcp;
+namespace redrund::net {
 
 namespace {
 

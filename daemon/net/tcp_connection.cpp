@@ -14,11 +14,9 @@
 #include "net/line_framer.hpp"
 #include "net/transports.hpp"
 
-namespace redrund::net {
+#include "net/asio_names.hpp"
 
-namespace asio = boost::asio;
-using boost::system::error_code;
-using tcp = asio::ip::tcp;
+namespace redrund::net {
 
 std::string describe_remote(const tcp::socket& socket) {
   error_code ec;

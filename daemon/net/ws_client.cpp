@@ -17,13 +17,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 
-namespace redrund::net {
+#include "net/asio_names.hpp"
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace websocket = beast::websocket;
-using boost::system::error_code;
-using tcp = asio::ip::tcp;
+namespace redrund::net {
 
 namespace {
 

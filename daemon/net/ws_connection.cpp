@@ -12,13 +12,10 @@
 #include "net/connection.hpp"
 #include "net/transports.hpp"
 
+#include "net/asio_names.hpp"
+
 namespace redrund::net {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace websocket = beast::websocket;
-using boost::system::error_code;
-using tcp = asio::ip::tcp;
 using ws_stream = websocket::stream<beast::tcp_stream>;
 
 namespace {
