@@ -23,7 +23,11 @@ computer::computer(computer_setup setup, const world_clock& clock, output_sink& 
       files_(std::make_unique<vfs>(setup_.data_dir, setup_.limits.disk_capacity_bytes)),
       random_(rng::derive(setup_.seed, math_random_stream ^ (std::uint64_t{setup_.id} << 32))) {}
 
-computer::~computer() { shutdown(); }
+computer::~computer() {
+  // Whoever observes this computer may be gone already: a destroyed computer tells no one.
+  task_observer_ = nullptr;
+  shutdown();
+}
 
 void computer::turn_on() {
   if (is_on()) return;
@@ -55,6 +59,13 @@ void computer::shutdown() {
   auto held = std::move(held_evals_);
   held_evals_.clear();
   for (held_eval& h : held) h.done({false, "computer is off", {}});
+  // Background tasks end with the computer (a reboot starts boot tasks afresh).
+  auto stopped = std::move(live_tasks_);
+  live_tasks_.clear();
+  for (auto& [task_id, report] : stopped) {
+    report.status = "stopped";
+    if (task_observer_) task_observer_(id(), report);
+  }
   machine_.reset();
   // Connections belong to the running machine, as CC closes them when a computer stops.
   if (http_ != nullptr) http_->close_all(id());
@@ -107,6 +118,15 @@ void computer::start_held_evals() {
     machine_->start_eval(next.code, next.args, std::move(next.done));
     apply_stop_request();
   }
+}
+
+void computer::report_task(const task_report& report) {
+  if (report.status == "running") {
+    if (live_tasks_.size() < live_tasks_max || live_tasks_.count(report.id) != 0) live_tasks_[report.id] = report;
+    return;
+  }
+  if (report.status != "restarting") live_tasks_.erase(report.id);
+  if (task_observer_) task_observer_(id(), report);
 }
 
 bool computer::has_pending_events() const { return !queue_.empty() || (machine_ && machine_->paused()); }

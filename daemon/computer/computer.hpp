@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -44,7 +45,10 @@ struct boot_task {
 struct task_report {
   double id = 0;
   std::string name;                // empty when the task has none
-  std::string status;              // finished, errored, killed, terminated, restarting
+  // running (reported by RedRun, kept by the computer, not passed on), finished, errored,
+  // killed, terminated, restarting; and stopped (from the computer: the task was running
+  // when the computer shut down or rebooted).
+  std::string status;
   std::string error;               // errored and restarting
   std::uint32_t key = 0;           // boot_task::key of a boot task, else 0
 };
@@ -114,9 +118,8 @@ class computer {
   void set_task_observer(std::function<void(std::uint32_t, const task_report&)> observer) {
     task_observer_ = std::move(observer);
   }
-  void report_task(const task_report& report) {
-    if (task_observer_) task_observer_(id(), report);
-  }
+  // Keeps track of running tasks (bounded), passes endings on to the observer.
+  void report_task(const task_report& report);
 
   // Resumes the machine with up to events_max queued events; returns how many ran.
   std::size_t run_events(std::size_t events_max);
@@ -191,6 +194,10 @@ class computer {
   outbound_http* http_ = nullptr;
   std::function<void(std::uint32_t, const event&)> event_observer_;
   std::function<void(std::uint32_t, const task_report&)> task_observer_;
+  // Tasks RedRun reported running and not yet ended, by task id: reported as stopped when the
+  // computer shuts down. At most live_tasks_max (RedRun's reports are the program's claims).
+  std::map<double, task_report> live_tasks_;
+  static constexpr std::size_t live_tasks_max = 4096;
   computer_stats stats_;
   tick_t boot_tick_ = 0;
   std::size_t next_input_ = 0;

@@ -27,6 +27,8 @@ computer& simulation::add_computer(computer_setup setup, output_sink& output, pl
 }
 
 void simulation::remove_computer(std::uint32_t id) {
+  // Shut down while the computer is still in the world, so its observers hear its tasks stop.
+  if (computer* c = find_computer(id)) c->shutdown();
   computers_.erase(id);
   events_this_tick_.erase(id);
   network_.remove_computer(id);

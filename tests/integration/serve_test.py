@@ -296,6 +296,16 @@ class ServeTest(unittest.TestCase):
                                                "os.queueEvent('go') return id"))  # it runs at the next event
             self.assertEqual((await ended(started[0]))["name"], "inner")
 
+            # Tasks still running when their computer reboots are reported stopped.
+            lasting = await start("lasting", "forever")
+            result(await c.call("lua.eval", id=me["id"], code="sleep(0.2)"))
+            rebooter = await Client.connect(self.daemon.ws)
+            result(await rebooter.call("computer.attach", token=TOKEN, id=me["id"], events=[]))
+            rebooted = await rebooter.call("lua.eval", id=me["id"], code="os.reboot()")
+            self.assertIn("computer is off", rebooted["error"]["message"])  # the chunk ends with it
+            self.assertEqual(await ended(lasting), {"computer": me["id"], "id": lasting, "name": "lasting",
+                                                    "status": "stopped"})
+
             bad = await c.call("task.start", id=me["id"], name="x", command="quick", restart="sometimes")
             self.assertEqual(bad["error"]["code"], -32602)
             self.assertIn("restart", bad["error"]["message"])

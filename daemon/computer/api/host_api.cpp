@@ -50,18 +50,20 @@ int host_load_rom(lua_State* L) {
   return 1;
 }
 
-// RedRun reports how a task ended: task_ended(id, name, status, error, key). Its arguments come
+// RedRun reports a task that starts running, and how a task ended: task_ended(id, name, status,
+// error, key). Its arguments come
 // from the computer's Lua, so they are checked and bounded like any other input.
 constexpr std::size_t task_text_bytes_max = 1024;
 
 int host_task_ended(lua_State* L) {
-  static constexpr std::string_view statuses[] = {"finished", "errored", "killed", "terminated", "restarting"};
+  static constexpr std::string_view statuses[] = {"running", "finished", "errored", "killed", "terminated",
+                                                  "restarting"};
   task_report report;
   report.id = check_number(L, 1);
   const auto name = opt_string(L, 2);
   const std::string_view status = check_string(L, 3);
   if (std::find(std::begin(statuses), std::end(statuses), status) == std::end(statuses))
-    return luaL_error(L, "bad argument #3 (expected finished, errored, killed, terminated or restarting)");
+    return luaL_error(L, "bad argument #3 (expected running, finished, errored, killed, terminated or restarting)");
   report.status = std::string(status);
   const auto error = opt_string(L, 4);
   const auto key = opt_number(L, 5);

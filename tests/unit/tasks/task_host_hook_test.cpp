@@ -58,5 +58,36 @@ TEST_CASE("redrun: the host hears how each task ended, with its key", "[tasks][r
   CHECK(reports["again"][1].key == 0);
   // The hook refuses a status it does not know, so a program cannot invent one.
   CHECK(w.out(1).find("false") == 0);
-  CHECK(w.out(1).find("bad argument #3 (expected finished,") != std::string::npos);
+  CHECK(w.out(1).find("bad argument #3 (expected running, finished,") != std::string::npos);
+}
+
+TEST_CASE("redrun: tasks still running when the computer shuts down are reported stopped", "[tasks][redrun]") {
+  world_fixture w;
+  computer& c = w.add(1, R"(
+    local redrun = require "redrun"
+    redrun.start(function() end, "quick")
+    redrun.start(function() sleep(100) end, "sleeper")
+    redrun.supervise{ name = "again", fn = function() error("fails", 0) end, restart = "on-error", backoff = 10,
+                      key = 7 }
+    sleep(0.5)
+  )");
+  std::vector<std::pair<std::string, std::string>> reports;  // name, status
+  c.set_task_observer([&](std::uint32_t, const task_report& r) { reports.emplace_back(r.name, r.status); });
+  REQUIRE(w.run(30) == run_end::condition_met);
+  INFO(w.trace());
+  // "running" reports stay with the computer; only endings reach the observer.
+  CHECK(reports == std::vector<std::pair<std::string, std::string>>{{"quick", "finished"}, {"again", "restarting"}});
+  reports.clear();
+  std::uint32_t stopped_key = 0;
+  c.set_task_observer([&](std::uint32_t, const task_report& r) {
+    reports.emplace_back(r.name, r.status);
+    if (r.name == "again") stopped_key = r.key;
+  });
+  c.shutdown();
+  // The sleeper was running and "again" waits to restart: both end with the computer.
+  CHECK(reports == std::vector<std::pair<std::string, std::string>>{{"sleeper", "stopped"}, {"again", "stopped"}});
+  CHECK(stopped_key == 7);
+  reports.clear();
+  c.shutdown();
+  CHECK(reports.empty());
 }

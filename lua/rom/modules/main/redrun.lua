@@ -167,7 +167,8 @@ local function adopt(id, rec)
     if type(id) == "number" and id >= S.next_id then S.next_id = math.floor(id) + 1 end
 end
 
--- Tells the host how a task ended (bios leaves its hook in rednet's env; lua/README.md).
+-- Tells the host that a task is running, or how it ended (bios leaves its hook in rednet's
+-- env; lua/README.md).
 local function tell_host(rec, status)
     if S.host then pcall(S.host, rec.id, rec.name ~= nil and tostring(rec.name) or nil, status, rec.error, rec.key) end
 end
@@ -224,6 +225,7 @@ local function start_due(timer)
     rec.coro, rec.args = coroutine.create(rec.fn), rec.policy.args
     rec.status, rec.started = "running", now()
     S.tasks[id] = rec
+    tell_host(rec, "running")
 end
 
 local function report(rec)
@@ -399,6 +401,7 @@ function redrun.start(func, name, ...)
     rec.coro = coroutine.create(func)
     if select("#", ...) > 0 then rec.args = table.pack(...) end
     S.tasks[rec.id] = rec
+    tell_host(rec, "running")
     return rec.id
 end
 
