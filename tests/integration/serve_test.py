@@ -348,6 +348,22 @@ class ServeTest(unittest.TestCase):
             self.assertIn("computers", result(await c.call("world.list")))
         self.run_async(scenario())
 
+    def test_the_readme_example_works(self):
+        """The README's "talk to it within a minute" client, run as written against this daemon."""
+        run_async(wait_for_gps_hosts(self.daemon.ws))
+        with open(os.path.join(PROTO, "..", "README.md"), encoding="utf-8") as f:
+            readme = f.read()
+        start = readme.index("    import asyncio, json, websockets")
+        end = readme.index("    asyncio.run(main())", start) + len("    asyncio.run(main())")
+        code = "\n".join(line[4:] for line in readme[start:end].splitlines())
+        code = code.replace("ws://127.0.0.1:7161", "ws://" + self.daemon.ws).replace('"redrund-dev"', repr(TOKEN))
+        ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+        self.assertEqual(ran.returncode, 0, ran.stderr)
+        lines = ran.stdout.splitlines()
+        self.assertEqual(len(lines), 2, ran.stdout)
+        self.assertIn("'result': {'x': 5, 'y': 64, 'z': -7}", lines[0])
+        self.assertIn("'result': ['CraftOS 1.9']", lines[1])
+
     def test_http_health_and_metrics(self):
         for path, expected in (("/healthz", "ok"), ("/metrics", "redrund_computers")):
             body = http_get(self.daemon.http, path)
