@@ -370,6 +370,10 @@ function dofile(path)
     return fn()
 end
 
+-- The error of the last os.run that failed, per coroutine (weak keys). CC's os.run returns
+-- only false; RedRun's command tasks read the program's own message here (lua/README.md).
+local run_errors = setmetatable({}, { __mode = "k" })
+
 function os.run(env, path, ...)
     expect(1, env, "table")
     expect(2, path, "string")
@@ -381,8 +385,8 @@ function os.run(env, path, ...)
         err = run_err
     end
     if err ~= nil and err ~= "" then printError(err) end
-    -- CC returns only false; the message is extra, so a RedRun command task can keep it.
-    return false, err
+    run_errors[coroutine.running()] = err
+    return false
 end
 
 local apis_loading = {}
@@ -485,7 +489,11 @@ if http then os.loadAPI("rom/apis/http/http.lua") end
 
 -- RedRun keeps its shared state in rednet's private environment; it reports task endings to
 -- the host through this hook, which it finds there (lua/README.md).
-if rednet and rednet.run then getfenv(rednet.run).__redrun_host = host_task_ended end
+if rednet and rednet.run then
+    local rednet_env = getfenv(rednet.run)
+    rednet_env.__redrun_host = host_task_ended
+    rednet_env.__redrun_run_error = function() return run_errors[coroutine.running()] end
+end
 
 -- Settings CC defines at boot, with their defaults, before the user's .settings is read.
 if settings then

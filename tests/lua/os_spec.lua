@@ -71,6 +71,9 @@ describe("os.run", function()
         write_file("tmp_os/bad.lua", "error('failed here', 0)")
         expect(os.run({}, "tmp_os/bad.lua")):eq(false)
         expect(os.run({}, "tmp_os/missing.lua")):eq(false)
+        -- Only false, as CC; the message is kept aside for RedRun's command tasks.
+        expect(select("#", os.run({}, "tmp_os/bad.lua"))):eq(1)
+        expect(getfenv(rednet.run).__redrun_run_error()):eq("failed here")
     end)
 end)
 

@@ -170,8 +170,8 @@ end)
 
 describe("the transfer program", function()
     local function run(...)
-        local ok, err = os.run({ require = require, shell = shell }, "/rom/programs/transfer.lua", ...)
-        return ok, err
+        local ok = os.run({ require = require, shell = shell }, "/rom/programs/transfer.lua", ...)
+        return ok, not ok and getfenv(rednet.run).__redrun_run_error() or nil
     end
     it("rejects bad options with a clear message", function()
         expect(select(2, run("--chunk", "0", "send", "1", "x"))):eq("--chunk expects an integer from 1 to 65536, got 0")

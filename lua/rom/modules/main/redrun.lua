@@ -367,6 +367,8 @@ function redrun.init(silent)
         tasks = type(existing) == "table" and existing or {},
         waiting = {}, timers = {}, ended = {}, next_id = 1, barrier = 0,
         host = type(rawget(env, "__redrun_host")) == "function" and rawget(env, "__redrun_host") or nil,
+        run_error = type(rawget(env, "__redrun_run_error")) == "function" and rawget(env, "__redrun_run_error")
+            or function() return nil end,
     }
     for _, id in ipairs(sorted_keys(S.tasks)) do
         if type(S.tasks[id]) == "table" and S.tasks[id].id == nil then adopt(id, S.tasks[id]) end
@@ -414,15 +416,15 @@ local function command_error(command, ran, message)
 end
 
 -- A task function running a shell command line; it fails, with the program's own error, if
--- the program failed. The shell sees an `os` whose `run` notes what the program raised (the
--- last os.run to return is the outermost: the command's program), so shell.execute keeps
--- CC's plain boolean result while the task still learns why.
+-- the program failed. The shell sees an `os` whose `run` notes what the program raised, as
+-- bios kept it for this coroutine (the last os.run to return is the outermost: the command's
+-- program), so os.run and shell.execute keep CC's plain results while the task learns why.
 local function command_task(command, dir)
     return function()
         local ok, ran, message = false, false, nil
         local function run(...)
-            local run_ok, run_err = os.run(...)
-            ran, message = true, not run_ok and run_err or nil
+            local run_ok = os.run(...)
+            ran, message = true, not run_ok and S.run_error() or nil
             return run_ok
         end
         local shell_os = setmetatable({ run = run }, { __index = os })
