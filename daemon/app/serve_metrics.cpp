@@ -24,7 +24,7 @@ void metric(std::ostringstream& out, const char* name, const char* type, const c
 }
 
 void computer_metrics(std::ostringstream& out, const simulation& sim) {
-  std::uint64_t dropped = 0, queued = 0, processed = 0, timeouts = 0, memory_errors = 0;
+  std::uint64_t dropped = 0, queued = 0, processed = 0, timeouts = 0, memory_errors = 0, pauses = 0;
   std::size_t on = 0, memory = 0;
   for (const auto& [id, c] : sim.computers()) {
     dropped += c->queue().dropped();
@@ -32,6 +32,7 @@ void computer_metrics(std::ostringstream& out, const simulation& sim) {
     processed += c->stats().events_processed;
     timeouts += c->stats().timeouts_hard;
     memory_errors += c->stats().memory_errors;
+    pauses += c->stats().pauses;
     on += c->is_on() ? 1 : 0;
     memory += c->memory_bytes();
   }
@@ -47,6 +48,9 @@ void computer_metrics(std::ostringstream& out, const simulation& sim) {
          static_cast<double>(timeouts));
   metric(out, "redrund_lua_memory_errors_total", "counter", "Lua allocations refused by the memory cap.",
          static_cast<double>(memory_errors));
+  metric(out, "redrund_preemptions_total", "counter",
+         "Runs paused after slice_instructions without a yield, so other computers could go on.",
+         static_cast<double>(pauses));
 }
 
 void world_metrics(std::ostringstream& out, const simulation& sim) {

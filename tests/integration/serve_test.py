@@ -578,6 +578,7 @@ class LimitsTest(SmallLimitsDaemon):
                 stopped, stopped_at = await busy_done
                 # Without preemption the runaway ends first and only then are the others served.
                 self.assertGreater(stopped_at - answered, 0.3)
+                self.assertGreater(self.daemon.metric("redrund_preemptions_total"), 10)
                 self.assertEqual(stopped["error"]["code"], -32000)
                 self.assertIn("Too long without yielding", stopped["error"]["message"])
             finally:
