@@ -42,21 +42,34 @@ class WorldDaemon:
 
     def __init__(self, data_dir):
         self.data_dir = data_dir
-        self.ws = "127.0.0.1:%d" % free_port()
-        self.start()
-
-    def start(self):
-        self.process = subprocess.Popen(
-            [serve.REDRUND, "serve", "--data", self.data_dir, "--tcp", "127.0.0.1:0", "--ws", self.ws,
-             "--http", "127.0.0.1:0", "--token", TOKEN, "--admin-token", ADMIN],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        for line in self.process.stderr:
-            if re.search(r"listening: ", line):
-                # Keep reading the log so the daemon never blocks on a full pipe.
-                self.drain = threading.Thread(target=lambda: [None for _ in self.process.stderr], daemon=True)
-                self.drain.start()
+        # A free port can be taken by another test's daemon before A binds it: try a few.
+        for _ in range(5):
+            self.ws = "127.0.0.1:%d" % free_port()
+            if self.start(must=False):
                 return
-        raise RuntimeError("daemon A did not start")
+        raise RuntimeError("daemon A did not start:\n" + "".join(self.log))
+
+    def start(self, must=True):
+        """Starts A on its port; on a restart (must) the port has to be the same one."""
+        for _ in range(20 if must else 1):
+            self.process = subprocess.Popen(
+                [serve.REDRUND, "serve", "--data", self.data_dir, "--tcp", "127.0.0.1:0", "--ws", self.ws,
+                 "--http", "127.0.0.1:0", "--token", TOKEN, "--admin-token", ADMIN],
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            self.log = []
+            for line in self.process.stderr:
+                self.log.append(line)
+                if re.search(r"listening: ", line):
+                    # Keep reading the log so the daemon never blocks on a full pipe.
+                    self.drain = threading.Thread(target=lambda: [None for _ in self.process.stderr], daemon=True)
+                    self.drain.start()
+                    return True
+            self.process.wait(timeout=30)
+            self.process.stderr.close()
+            time.sleep(0.1)
+        if must:
+            raise RuntimeError("daemon A did not start:\n" + "".join(self.log))
+        return False
 
     def stop(self):
         self.process.terminate()
