@@ -1,6 +1,5 @@
 #include "computer/machine.hpp"
 
-#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -72,6 +71,11 @@ int push_event(lua_State* L) {
   const int count = 1 + push_values(L, e->args);
   replace_event_handles(L, *e);
   return count;
+}
+
+// What a hard abort ends a run with: the computer is shut down, as CC's hard abort does.
+machine_result too_long_without_yielding() {
+  return {machine_result::status::aborted, "Too long without yielding"};
 }
 
 // A traceback built without allocating in Lua: used when the VM may be out of memory.
@@ -177,7 +181,7 @@ machine_result machine::resume(const event& e) {
   if (!push_event_onto(main_, e, count)) return {machine_result::status::errored, "not enough memory"};
   start_counting();
   machine_result result = after_top_level(e, run(count));
-  if (hard_abort_) return {machine_result::status::aborted, "Too long without yielding"};
+  if (hard_abort_) return too_long_without_yielding();
   return result;
 }
 
@@ -187,16 +191,16 @@ machine_result machine::continue_run() {
   if (stage_ == stage::top_level) {
     result = after_top_level(paused_event_, run(0));
   } else {
-    const auto slot = std::find_if(evals_.begin(), evals_.end(), [&](const eval_slot& s) { return s.id == paused_eval_; });
+    const std::size_t index = eval_index(paused_eval_);
     // The paused eval may be gone (cancelled): the others still get the event.
-    if (slot == evals_.end() || step_eval(static_cast<std::size_t>(slot - evals_.begin()), 0, true) != step::paused) {
+    if (index == evals_.size() || step_eval(index, 0, true) != step::paused) {
       paused_eval_ = 0;
       result = resume_waiting_evals(paused_event_);
     } else {
       result = {machine_result::status::paused, {}};
     }
   }
-  if (hard_abort_) return {machine_result::status::aborted, "Too long without yielding"};
+  if (hard_abort_) return too_long_without_yielding();
   return result;
 }
 
@@ -228,7 +232,7 @@ machine_result machine::run(int argument_count) {
   const int status = resume_thread(main_, argument_count, result_count, paused);
   if (hard_abort_) {
     // Whatever the code did with the error, the computer is shut down (as CC's hard abort).
-    return {machine_result::status::aborted, "Too long without yielding"};
+    return too_long_without_yielding();
   }
   if (paused) return {machine_result::status::paused, {}};
   if (status == LUA_YIELD) {

@@ -104,6 +104,8 @@ class machine {
   // where a pause left it.
   step step_eval(std::size_t index, int argument_count, bool continuing = false);
   void finish_eval(std::size_t index, eval_outcome outcome);
+  // Where eval `id` is in evals_, or evals_.size() when it has ended.
+  std::size_t eval_index(std::uint64_t id) const;
 
   computer& owner_;
   const computer_limits& limits_;

@@ -115,6 +115,11 @@ machine::step machine::step_eval(std::size_t index, int argument_count, bool con
   return step::ended;
 }
 
+std::size_t machine::eval_index(std::uint64_t id) const {
+  const auto slot = std::find_if(evals_.begin(), evals_.end(), [id](const eval_slot& s) { return s.id == id; });
+  return static_cast<std::size_t>(slot - evals_.begin());
+}
+
 void machine::finish_eval(std::size_t index, eval_outcome outcome) {
   const std::uint64_t id = evals_[index].id;
   eval_callback done = std::move(evals_[index].done);
@@ -131,11 +136,10 @@ machine_result machine::resume_waiting_evals(const event& e) {
   while (!evals_waiting_.empty()) {
     const std::uint64_t id = evals_waiting_.front();
     evals_waiting_.erase(evals_waiting_.begin());
-    const auto slot = std::find_if(evals_.begin(), evals_.end(), [id](const eval_slot& s) { return s.id == id; });
-    if (slot == evals_.end()) continue;  // ended since the list was made
-    const auto index = static_cast<std::size_t>(slot - evals_.begin());
+    const std::size_t index = eval_index(id);
+    if (index == evals_.size()) continue;  // ended since the list was made
     int pushed = 0;
-    if (!push_event_onto(slot->thread, e, pushed)) {
+    if (!push_event_onto(evals_[index].thread, e, pushed)) {
       finish_eval(index, {false, "not enough memory", {}});
       continue;
     }
