@@ -14,6 +14,7 @@ packages=(
   libboost1.81-dev libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev catch2
   lua5.4 liblua5.4-dev
   python3 python3-websockets python3-jsonschema
+  systemd  # systemd-analyze, for the deploy checks of deploy/redrund.service
 )
 
 as_root() {

@@ -57,6 +57,22 @@ inline void print_ratio(const char* what, const measured_rate& measured, const c
               measured.per_cpu_second() / baseline.per_cpu_second(), aim);
 }
 
+// What a benchmark checks about the work it timed. A run whose work went wrong (messages lost,
+// computers that never booted, fixes that are wrong) must fail rather than print figures as if
+// the work had been done; ctest runs each benchmark's --smoke and relies on this.
+class verdict {
+ public:
+  void require(bool ok, const std::string& what) {
+    if (ok) return;
+    std::fprintf(stderr, "CHECK FAILED: %s\n", what.c_str());
+    ++failures_;
+  }
+  int exit_code() const { return failures_ == 0 ? 0 : 1; }
+
+ private:
+  int failures_ = 0;
+};
+
 // Resident set size of this process in KiB, or -1 when /proc cannot tell.
 inline long rss_kib() {
   std::ifstream status("/proc/self/status");

@@ -46,23 +46,31 @@ measured_rate bare_resume_rate(long iterations) {
   return rate;
 }
 
-// A booted computer whose program pulls "bench" events forever; events come from C++.
-measured_rate computer_event_rate(long iterations) {
+// A booted computer whose program pulls "bench" events forever and counts them; events come
+// from C++. A "report" event afterwards makes it print the count, which must be every event.
+measured_rate computer_event_rate(long iterations, redrund::bench::verdict& checks) {
   redrund::testing::sim_fixture f;
-  auto& c = f.add(0, "while true do os.pullEvent('bench') end");
+  auto& c = f.add(0, "local n = 0 while true do if os.pullEvent() == 'bench' then n = n + 1 "
+                     "else print('received ' .. n) end end");
   f.sim().run_ready();
   const stopwatch timer;
   for (long i = 0; i < iterations; ++i) {
     c.queue_event(redrund::event{"bench", {}});
     c.run_events(1);
   }
-  return {static_cast<double>(iterations), timer.wall_seconds(), timer.cpu_seconds()};
+  const measured_rate rate{static_cast<double>(iterations), timer.wall_seconds(), timer.cpu_seconds()};
+  c.queue_event(redrund::event{"report", {}});
+  c.run_events(1);
+  checks.require(f.output.text_of(0) == "received " + std::to_string(iterations),
+                 "the program received every event (it printed '" + f.output.text_of(0) + "')");
+  return rate;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   // --events N / --computers N choose the sizes (0 skips that part); --smoke runs tiny ones.
+  redrund::bench::verdict checks;
   long events = 2'000'000;
   int computers = 1000;
   for (int i = 1; i < argc; ++i) {
@@ -72,10 +80,10 @@ int main(int argc, char** argv) {
   }
   if (events > 0) {
     const auto baseline = bare_resume_rate(events);
-    const auto measured = computer_event_rate(events);
+    const auto measured = computer_event_rate(events, checks);
     redrund::bench::print_ratio("events through os.pullEvent", measured, "bare lua_resume", baseline, 0.5);
   }
-  if (computers <= 0) return 0;
+  if (computers <= 0) return checks.exit_code();
 
   // Data directories are made first so that boot time measures the computer alone.
   std::vector<std::unique_ptr<redrund::temp_dir>> dirs;
@@ -98,8 +106,17 @@ int main(int argc, char** argv) {
   const double boot_seconds = boot_timer.wall_seconds() / computers;
   const double boot_cpu_seconds = boot_timer.cpu_seconds() / computers;
   std::size_t lua_bytes = 0;
-  for (const auto& [id, c] : sim.computers()) lua_bytes += c->memory_bytes();
+  int idle = 0;
+  for (const auto& [id, c] : sim.computers()) {
+    lua_bytes += c->memory_bytes();
+    // Booted and waiting in os.pullEvent: on, program started and not ended.
+    idle += c->is_on() && c->startup_state() == redrund::program_state::running && c->memory_bytes() > 0;
+  }
   const long rss_after = rss_kib();
+  checks.require(idle == computers, std::to_string(idle) + " of " + std::to_string(computers) +
+                                        " computers booted and wait for events");
+  checks.require(output.lines.empty(), "the idle computers printed nothing (no boot errors)");
+  checks.require(rss_before > 0 && rss_after >= rss_before, "RSS was read from /proc");
   std::printf("idle booted computer: %.1f KiB of Lua memory each; RSS of %d computers: %.1f MiB "
               "(%.1f KiB each, aim <= 200)\n",
               static_cast<double>(lua_bytes) / computers / 1024.0, computers,
@@ -108,5 +125,5 @@ int main(int argc, char** argv) {
   std::printf("boot time: %.3f ms wall, %.3f ms CPU per computer (aim < 1 ms): bios, ROM APIs, shell and "
               "program start\n",
               boot_seconds * 1000.0, boot_cpu_seconds * 1000.0);
-  return 0;
+  return checks.exit_code();
 }

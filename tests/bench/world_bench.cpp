@@ -94,28 +94,32 @@ measured_rate baseline_copy_resume_rate(long iterations) {
   return rate;
 }
 
-measured_rate modem_message_rate(long messages) {
+measured_rate modem_message_rate(long messages, redrund::bench::verdict& checks) {
   bench_world w;
-  auto& receiver = w.add(2, "local m = peripheral.wrap('top') m.open(1) local n = 0 "
-                            "while true do os.pullEvent('modem_message') n = n + 1 end",
+  // The receiver ends once it has pulled every message: the run is timed until then.
+  auto& receiver = w.add(2, "local m = peripheral.wrap('top') m.open(1) for i = 1, " + std::to_string(messages) +
+                                " do os.pullEvent('modem_message') end",
                          placement{{10, 64, 0}, "overworld"});
-  // The sender yields after each message: computers take one event per pass, so this paces
-  // it to the receiver and the receiver's 256-event queue never overflows.
-  w.add(1, "local m = peripheral.wrap('top') for i = 1, " + std::to_string(messages) +
+  // The sender waits a tick first, so that the receiver has opened its channel, then yields
+  // after each message: computers take one event per pass, so this paces it to the receiver
+  // and the receiver's 256-event queue never overflows.
+  w.add(1, "local m = peripheral.wrap('top') sleep(0.05) for i = 1, " + std::to_string(messages) +
                " do m.transmit(1, 1, " + payload_constructor + ") os.queueEvent('y') os.pullEvent('y') end",
         placement{{0, 64, 0}, "overworld"});
-  const auto processed_before = receiver.stats().events_processed;
   const stopwatch timer;
   w.turn_on_all();
-  redrund::run_virtual(w.sim(), [&] { return w.sim().find_computer(1)->program_done() && !receiver.has_pending_events(); },
-                       1'000'000);
+  redrund::run_virtual(w.sim(), [&] { return receiver.program_done(); }, 1'000'000);
   const double wall_seconds = timer.wall_seconds(), cpu_seconds = timer.cpu_seconds();
-  const auto received = receiver.stats().events_processed - processed_before;
-  if (receiver.queue().dropped() > 0) std::printf("  (receiver dropped %llu)\n", static_cast<unsigned long long>(receiver.queue().dropped()));
-  return {static_cast<double>(received), wall_seconds, cpu_seconds};
+  checks.require(w.sim().find_computer(1)->startup_state() == redrund::program_state::succeeded,
+                 "the sender's program finished without an error");
+  checks.require(receiver.startup_state() == redrund::program_state::succeeded,
+                 "the receiver pulled every message");
+  checks.require(receiver.queue().dropped() == 0,
+                 "the receiver dropped " + std::to_string(receiver.queue().dropped()) + " events");
+  return {static_cast<double>(messages), wall_seconds, cpu_seconds};
 }
 
-void gps_benchmark(int clients) {
+void gps_benchmark(int clients, redrund::bench::verdict& checks) {
   bench_world w;
   const double hosts[4][3] = {{0, 200, 0}, {60, 200, 0}, {0, 200, 60}, {0, 250, 0}};
   for (std::uint32_t i = 0; i < 4; ++i) {
@@ -146,6 +150,8 @@ void gps_benchmark(int clients) {
   const double simulated = static_cast<double>(w.sim().clock().now_ticks) * 0.05;
   int located = 0;
   for (const auto& line : w.output().lines) located += line.text == "true";
+  checks.require(located == clients, std::to_string(located) + " of " + std::to_string(clients) +
+                                         " clients located themselves exactly");
   std::uint64_t events = 0;
   for (const auto& [id, c] : w.sim().computers()) events += c->stats().events_processed;
   std::printf("gps: %llu events processed, %.2f us CPU each\n", static_cast<unsigned long long>(events),
@@ -155,7 +161,7 @@ void gps_benchmark(int clients) {
               clients, located, simulated, wall, cpu, simulated / wall, simulated / cpu);
 }
 
-void broadcast_benchmark(int computers) {
+void broadcast_benchmark(int computers, redrund::bench::verdict& checks) {
   bench_world w;
   const long rss_before = rss_kib();
   for (int i = 0; i < computers; ++i)
@@ -164,6 +170,11 @@ void broadcast_benchmark(int computers) {
   w.turn_on_all();
   w.sim().run_ready();
   const long rss_after = rss_kib();
+  int waiting = 0;
+  for (const auto& [id, c] : w.sim().computers()) waiting += c->is_on() && !c->program_done();
+  checks.require(waiting == computers, std::to_string(waiting) + " of " + std::to_string(computers) +
+                                           " computers booted and wait in rednet.receive");
+  checks.require(rss_before > 0 && rss_after >= rss_before, "RSS was read from /proc");
   std::printf("broadcast: %d idle computers with ender modems: RSS %.1f MiB (%.1f KiB each)\n", computers,
               static_cast<double>(rss_after - rss_before) / 1024.0,
               static_cast<double>(rss_after - rss_before) / computers);
@@ -177,6 +188,10 @@ void broadcast_benchmark(int computers) {
     return true;
   }, 20 * 60);
   const double wall = timer.wall_seconds(), cpu = timer.cpu_seconds();
+  int heard = 0;
+  for (const auto& line : w.output().lines) heard += line.stream == redrund::output_stream::out && line.text == "hello";
+  checks.require(heard == computers, std::to_string(heard) + " of " + std::to_string(computers) +
+                                         " computers received the broadcast");
   std::printf("broadcast: one rednet.broadcast received by all %d in %.1f ms wall, %.1f ms CPU (%.2f us CPU per "
               "receiver)\n",
               computers, wall * 1000.0, cpu * 1000.0, cpu * 1e6 / computers);
@@ -185,6 +200,7 @@ void broadcast_benchmark(int computers) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  redrund::bench::verdict checks;
   long messages = 200'000;
   int gps_clients = 1000, idle_computers = 10'000;
   for (int i = 1; i < argc; ++i) {
@@ -195,10 +211,10 @@ int main(int argc, char** argv) {
   }
   if (messages > 0) {
     const auto baseline = baseline_copy_resume_rate(messages);
-    const auto measured = modem_message_rate(messages);
+    const auto measured = modem_message_rate(messages, checks);
     redrund::bench::print_ratio("modem messages", measured, "baseline copy+resume", baseline, 0.5);
   }
-  if (gps_clients > 0) gps_benchmark(gps_clients);
-  if (idle_computers > 0) broadcast_benchmark(idle_computers);
-  return 0;
+  if (gps_clients > 0) gps_benchmark(gps_clients, checks);
+  if (idle_computers > 0) broadcast_benchmark(idle_computers, checks);
+  return checks.exit_code();
 }

@@ -82,7 +82,7 @@ TEST_CASE("a paused run is invisible to the program: coroutines, errors and C bo
   CHECK(f.output.text_of(0, redrund::output_stream::err).empty());
 }
 
-TEST_CASE("a runaway computer takes simulated time; its neighbour runs meanwhile", "[preemption]") {
+TEST_CASE("a runaway computer takes simulated time, its neighbour runs meanwhile", "[preemption]") {
   sim_fixture f;
   redrund::computer_limits limits = preempted(100'000, 2);
   limits.timeout_soft_instructions = 2'000'000;
@@ -110,7 +110,7 @@ TEST_CASE("without a slice, a runaway computer stops within the tick it started 
   CHECK(f.sim().clock().now_ticks == 0);
 }
 
-TEST_CASE("a paused eval finishes; evals and events that come meanwhile wait their turn", "[preemption]") {
+TEST_CASE("a paused eval finishes, evals and events that come meanwhile wait their turn", "[preemption]") {
   sim_fixture f;
   auto& c = f.add(0, "while true do print(os.pullEvent('ping')) end", preempted(50'000, 4));
   f.sim().run_ready();

@@ -2,6 +2,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <iterator>
+#include <regex>
+
 #include "support/sim_fixture.hpp"
 
 using redrund::testing::sim_fixture;
@@ -87,6 +90,18 @@ TEST_CASE("same program and seed give identical output", "[determinism]") {
     math.randomseed()
     print(math.random(), os.epoch("utc"), os.date("%Y-%m-%d %H:%M:%S"))
   )";
-  sim_fixture first(7), second(7);
-  CHECK(first.run_program(program) == second.run_program(program));
+  sim_fixture first(7), second(7), other_seed(8);
+  const std::string output = first.run_program(program);
+  // The output has the expected shape before it is compared (two runs that both print nothing,
+  // or both fail, must not pass): the 50 keys (wrapped over several lines), then a random
+  // number, an epoch in milliseconds and a date on the last line.
+  const auto last_line = output.rfind('\n');
+  REQUIRE(last_line != std::string::npos);
+  const std::string keys = output.substr(0, last_line), clock = output.substr(last_line + 1);
+  const std::regex key_pattern(R"(\bkey([1-9]|[1-4]\d|50)\b)");
+  CHECK(std::distance(std::sregex_iterator(keys.begin(), keys.end(), key_pattern), std::sregex_iterator()) == 50);
+  CHECK_THAT(clock, Catch::Matchers::Matches(R"(0\.\d+\t\d{13}\t\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)"));
+  CHECK(first.output.text_of(0, redrund::output_stream::err).empty());
+  CHECK(output == second.run_program(program));
+  CHECK(output != other_seed.run_program(program));
 }

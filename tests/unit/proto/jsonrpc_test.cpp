@@ -89,7 +89,7 @@ TEST_CASE("invalid requests name the problem and keep a well-formed id", "[proto
   CHECK(e["error"]["message"] == "invalid request: unknown member \"param\"");
 }
 
-TEST_CASE("batches: each entry on its own; all-notification batches get no reply", "[proto]") {
+TEST_CASE("batches: each entry on its own, all-notification batches get no reply", "[proto]") {
   const incoming_frame frame = decode_frame(
       R"([{"jsonrpc":"2.0","method":"a","id":1},1,{"jsonrpc":"2.0","method":"b"},{"jsonrpc":"2.0"}])");
   CHECK(frame.is_batch);

@@ -104,7 +104,7 @@ TEST_CASE("gps: three coplanar hosts leave two mirror positions, so nil", "[worl
         "nil");
 }
 
-TEST_CASE("gps: a duplicated host does not count twice; the fix still comes", "[world][gps]") {
+TEST_CASE("gps: a duplicated host does not count twice, the fix still comes", "[world][gps]") {
   world_fixture f;
   add_hosts(f, {{0, 64, 0}, {0, 64, 0}, {20, 64, 0}, {0, 64, 20}, {0, 84, 0}});
   f.add(10, locate_lua, at(7, 71, 9), {wireless("top")});

@@ -101,7 +101,7 @@ TEST_CASE("modem methods: open, isOpen, close, closeAll, isWireless and channel 
         "false\tNo such method getNamesRemote");
 }
 
-TEST_CASE("a modem opens at most 128 channels; re-opening an open one is free", "[world][modem]") {
+TEST_CASE("a modem opens at most 128 channels, re-opening an open one is free", "[world][modem]") {
   world_fixture f;
   f.add(1, R"(
     local m = peripheral.wrap("top")
@@ -162,7 +162,7 @@ TEST_CASE("peripheral.getNames, getType, hasType, getMethods for modems and remo
         "true\t3");
 }
 
-TEST_CASE("transmit needs no open channel; the sending modem does not hear itself, a second modem does",
+TEST_CASE("transmit needs no open channel, the sending modem does not hear itself, a second modem does",
           "[world][modem]") {
   world_fixture f;
   f.add(1, listen_lua + R"(
@@ -247,7 +247,7 @@ TEST_CASE("dimensions: wireless stays home, ender crosses without a distance", "
   CHECK(f.out(5) == "top\t7\t9\thi\tnil\tn=4");
 }
 
-TEST_CASE("an ender sender reaches everything; same dimension reports the real distance", "[world][modem][ender]") {
+TEST_CASE("an ender sender reaches everything, same dimension reports the real distance", "[world][modem][ender]") {
   world_fixture f;
   f.add(2, receiver("top", 7), at(1, 0, 0, "nether"), {wireless("top")});
   f.add(3, receiver("top", 7), at(3000, 0, 4000), {wireless("top")});
@@ -351,7 +351,7 @@ TEST_CASE("wired remote computers: turnOn, shutdown and reboot take effect on th
   CHECK(f.sim().power_requests_dropped() == 0);
 }
 
-TEST_CASE("attaching a modem at runtime queues peripheral; detaching queues peripheral_detach",
+TEST_CASE("attaching a modem at runtime queues peripheral, detaching queues peripheral_detach",
           "[world][modem]") {
   world_fixture f;
   f.add(2, listen_lua + "peripheral.call('top', 'open', 7)\nlisten(10)", at(5, 0, 0), {wireless("top")});
@@ -379,7 +379,7 @@ TEST_CASE("attaching a modem at runtime queues peripheral; detaching queues peri
   CHECK(f.out(2) == "top\t7\t7\tnew modem\t5\tn=5");
 }
 
-TEST_CASE("a computer moved out of range stops hearing; its modems move with it", "[world][modem][range]") {
+TEST_CASE("a computer moved out of range stops hearing, its modems move with it", "[world][modem][range]") {
   world_fixture f;
   f.add(2, listen_lua + "peripheral.call('top', 'open', 7)\nlisten(5)", at(10, 0, 0), {wireless("top")});
   f.add(1, R"(

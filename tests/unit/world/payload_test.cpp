@@ -88,7 +88,7 @@ TEST_CASE("payload: binary strings with all 256 byte values arrive byte-exact", 
   CHECK(f.out(2) == "string\t256\ttrue\ntrue\tas key\t0\t256\ntrue");
 }
 
-TEST_CASE("payload: each receiver gets its own table; later changes by the sender are not seen",
+TEST_CASE("payload: each receiver gets its own table, later changes by the sender are not seen",
           "[world][payload]") {
   world_fixture f;
   // Computer 2 hears one packet on two modems: two events, two separate tables.
