@@ -1,5 +1,7 @@
 #include "app/json_checker.hpp"
 
+#include "proto/json_limits.hpp"
+
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -94,13 +96,23 @@ std::string index_path(const std::string& parent, std::size_t index) {
 }
 
 std::string json_quoted(std::string_view text) {
-  return json(std::string(text)).dump(-1, ' ', false, json::error_handler_t::replace);
+  return proto::quote_json_string(text);
 }
 
 json parse_json_strict(std::string_view text, std::vector<std::string>& duplicate_key_paths) {
   duplicate_key_finder finder(duplicate_key_paths);
   return json::parse(text.begin(), text.end(),
                      [&finder](int, json::parse_event_t event, json& parsed) { return finder.on_event(event, parsed); });
+}
+
+std::string json_parse_problem(const json::exception& e) {
+  // what() is "[json.exception.parse_error.101] parse error at line 1, column 2: ...";
+  // a number too large for a double is an out_of_range error, without an offset.
+  std::string message = e.what();
+  if (const auto bracket = message.find("] "); message.rfind("[json.exception", 0) == 0 && bracket != std::string::npos)
+    message.erase(0, bracket + 2);
+  const auto* parse_error = dynamic_cast<const json::parse_error*>(&e);
+  return "malformed JSON" + (parse_error ? " at byte " + std::to_string(parse_error->byte) : "") + ": " + message;
 }
 
 void json_checker::fail(const std::string& path, const std::string& problem) {
@@ -119,6 +131,7 @@ bool json_checker::object(const json& v, const std::string& path, std::initializ
     std::string expected;
     for (const std::string_view name : allowed) expected += (expected.empty() ? "" : ", ") + std::string(name);
     fail(member_path(path, key), "unknown key (expected one of: " + expected + ")");
+    ++unknown_keys_;
   }
   return true;
 }

@@ -22,6 +22,8 @@ std::string json_quoted(std::string_view text);
 // Parses JSON, reporting duplicate keys (which the parser would otherwise resolve silently
 // in favour of the last) by path. Throws nlohmann::json::parse_error on malformed input.
 nlohmann::json parse_json_strict(std::string_view text, std::vector<std::string>& duplicate_key_paths);
+// What parse_json_strict threw, as one problem: "malformed JSON at byte 12: ...".
+std::string json_parse_problem(const nlohmann::json::exception& e);
 
 // Typed reads from a JSON document that record a "path: problem" line for each problem
 // instead of stopping at the first, so a user sees every mistake at once. Each read returns
@@ -31,6 +33,8 @@ class json_checker {
   void fail(const std::string& path, const std::string& problem);
   const std::vector<std::string>& errors() const { return errors_; }
   std::vector<std::string> take_errors() { return std::move(errors_); }
+  // How many of the errors were keys object() did not know.
+  std::size_t unknown_keys() const { return unknown_keys_; }
 
   // An object whose keys are all in `allowed`; each other key is reported as unknown.
   bool object(const nlohmann::json& v, const std::string& path, std::initializer_list<std::string_view> allowed);
@@ -49,6 +53,7 @@ class json_checker {
 
  private:
   std::vector<std::string> errors_;
+  std::size_t unknown_keys_ = 0;
 };
 
 }  // namespace redrund

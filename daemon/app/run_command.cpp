@@ -9,11 +9,13 @@
 #include <sstream>
 #include <utility>
 
+#include "app/cli_checks.hpp"
 #include "app/exit_codes.hpp"
 #include "app/outbound_http_client.hpp"
 #include "app/output_writers.hpp"
 #include "app/temp_dir.hpp"
 #include "persist/atomic_file.hpp"
+#include "computer/label.hpp"
 #include "computer/syntax_check.hpp"
 #include "world/simulation.hpp"
 
@@ -120,10 +122,12 @@ CLI::App* add_run_command(CLI::App& app, run_options& options) {
   run->add_option("--seed", options.seed, "Seed for every random stream of the run");
   run->add_flag("--real-time", options.real_time, "Follow the wall clock instead of virtual time");
   run->add_option("--time-limit", options.time_limit_seconds, "Simulated seconds before giving up (exit 3)")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::PositiveNumber)
+      ->check(finite_number);
   run->add_option("--data", options.data_dir, "Keep the computer's files in this directory");
-  run->add_option("--id", options.id, "Computer id");
-  run->add_option("--label", options.label, "Computer label");
+  // CC's ids are Java ints.
+  run->add_option("--id", options.id, "Computer id")->check(CLI::Range(0u, 2147483647u));
+  run->add_option("--label", options.label, "Computer label (cut to 32 characters as CC does)");
   run->add_option("--file", options.extra_files, "HOST[:DEST] file to copy into the computer (repeatable)");
   run->add_option("--input", options.input_file, "File whose lines read() returns")->check(CLI::ExistingFile);
   run->add_flag("--http-enable", options.http_enable, "Give the computer the http API (public hosts; needs --real-time)");
@@ -158,7 +162,7 @@ int run_program(const run_options& options) {
 
   computer_setup setup;
   setup.id = options.id;
-  setup.label = options.label;
+  setup.label = normalise_label(options.label);
   setup.data_dir = data;
   setup.seed = options.seed;
   setup.startup = startup_program{program_name, {options.command.begin() + 1, options.command.end()}, {}};

@@ -7,6 +7,7 @@
 
 #include "proto/text_encoding.hpp"
 #include "app/json_checker.hpp"
+#include "computer/label.hpp"
 #include "computer/lua_pattern.hpp"
 #include "computer/peripheral_bus.hpp"
 
@@ -16,10 +17,6 @@ namespace {
 using json = nlohmann::json;
 
 constexpr double unbounded = std::numeric_limits<double>::max();
-// CC's computer ids are Java ints.
-constexpr std::uint64_t computer_id_max = 2147483647;
-// CC cuts labels to 32 characters (StringUtil.normaliseLabel).
-constexpr std::size_t label_chars_max = 32;
 // Ticks and seconds stay exact as JSON numbers (doubles) up to 2^53.
 constexpr std::uint64_t json_whole_max = 9007199254740992;
 // A message held back for more than a simulated hour is a mistake in the scenario.
@@ -97,10 +94,10 @@ class scenario_reader {
   explicit scenario_reader(json_checker& check) : check_(check) {}
 
   void read(const json& doc, scenario& out);
+  std::optional<scenario_computer> read_computer(const json& v, const std::string& path);
 
  private:
   void read_world(const json& v, scenario& out);
-  std::optional<scenario_computer> read_computer(const json& v, const std::string& path);
   std::optional<placement> read_placement(const json& v, const std::string& path);
   void read_modems(const json& v, const std::string& path, std::vector<modem_spec>& out);
   std::optional<modem_spec> read_modem(const json& v, const std::string& path);
@@ -120,8 +117,12 @@ class scenario_reader {
 };
 
 void scenario_reader::read(const json& doc, scenario& out) {
-  if (!check_.object(doc, "", {"$schema", "name", "seed", "time_limit", "world", "computers", "faults"})) return;
+  if (!check_.object(doc, "", {"$schema", "name", "seed", "time_limit", "world", "computers", "faults", "next_id"}))
+    return;
   if (const json* v = check_.member(doc, "", "$schema")) check_.string(*v, "$schema");
+  // redrund serve's world.json: the id its next created computer gets; a test has no use for it.
+  if (const json* v = check_.member(doc, "", "next_id"))
+    check_.whole(*v, "next_id", 0, scenario_computer_id_max + 1);
   if (const json* v = check_.member(doc, "", "name")) out.name = check_.string(*v, "name").value_or("");
   if (const json* v = check_.member(doc, "", "seed"))
     out.seed = check_.whole(*v, "seed", 0, std::numeric_limits<std::uint64_t>::max()).value_or(0);
@@ -162,7 +163,7 @@ std::optional<scenario_computer> scenario_reader::read_computer(const json& v, c
   scenario_computer c;
   if (const json* m = check_.member(v, path, "id", true)) {
     const std::string id_path = member_path(path, "id");
-    if (const auto id = check_.whole(*m, id_path, 0, computer_id_max)) {
+    if (const auto id = check_.whole(*m, id_path, 0, scenario_computer_id_max)) {
       c.id = static_cast<std::uint32_t>(*id);
       const auto [previous, added] = ids_.emplace(c.id, path);
       if (!added) check_.fail(id_path, "duplicate id " + std::to_string(c.id) + " (also " + previous->second + ")");
@@ -171,10 +172,8 @@ std::optional<scenario_computer> scenario_reader::read_computer(const json& v, c
   if (const json* m = check_.member(v, path, "label")) {
     const std::string label_path = member_path(path, "label");
     c.label = check_.string(*m, label_path).value_or("");
-    const bool control = std::any_of(c.label.begin(), c.label.end(), [](char ch) { return ch >= 0 && ch < 32; });
-    // Characters, not bytes: UTF-8 continuation bytes do not start one.
-    const auto chars = std::count_if(c.label.begin(), c.label.end(), [](char ch) { return (ch & 0xC0) != 0x80; });
-    if (static_cast<std::size_t>(chars) > label_chars_max || control)
+    // CC's rules (computer/label.hpp): a label os.setComputerLabel would change is refused.
+    if (!is_normal_label(c.label))
       check_.fail(label_path, "expected at most 32 characters, without control characters");
   }
   if (auto where = read_placement(v, path)) c.where = std::move(*where);
@@ -189,7 +188,8 @@ std::optional<scenario_computer> scenario_reader::read_computer(const json& v, c
   return c;
 }
 
-// Background tasks started at boot as supervised RedRun tasks: [{name, run, restart}].
+// Background tasks started at boot as supervised RedRun tasks: [{name, run, restart}]. A
+// name and a command may be empty (a task.start may give them so).
 void scenario_reader::read_tasks(const json& v, const std::string& path, std::vector<boot_task>& out) {
   if (!v.is_array()) {
     check_.fail(path, "expected an array of tasks");
@@ -200,9 +200,9 @@ void scenario_reader::read_tasks(const json& v, const std::string& path, std::ve
     if (!check_.object(v[i], task_path, {"name", "run", "restart"})) continue;
     boot_task task;
     if (const json* m = check_.member(v[i], task_path, "name", true))
-      task.name = check_.string(*m, member_path(task_path, "name")).value_or("");
+      task.name = check_.string(*m, member_path(task_path, "name"), true).value_or("");
     if (const json* m = check_.member(v[i], task_path, "run", true))
-      task.command = check_.string(*m, member_path(task_path, "run")).value_or("");
+      task.command = check_.string(*m, member_path(task_path, "run"), true).value_or("");
     if (const json* m = check_.member(v[i], task_path, "restart")) {
       task.restart = check_.string(*m, member_path(task_path, "restart")).value_or("never");
       if (task.restart != "never" && task.restart != "on-error")
@@ -372,7 +372,7 @@ void scenario_reader::read_faults(const json& v, const std::string& path, fault_
 
 // The id of a computer the scenario defines.
 std::optional<std::uint32_t> scenario_reader::known_id(const json& v, const std::string& path) {
-  const auto id = check_.whole(v, path, 0, computer_id_max);
+  const auto id = check_.whole(v, path, 0, scenario_computer_id_max);
   if (!id) return std::nullopt;
   if (ids_.count(static_cast<std::uint32_t>(*id)) == 0) {
     check_.fail(path, "no computer has id " + std::to_string(*id));
@@ -448,6 +448,15 @@ const char* expectation_name(expectation e) {
   return "none";
 }
 
+scenario_computer_result parse_scenario_computer(const json& record, const std::string& path) {
+  json_checker check;
+  scenario_computer_result result;
+  result.value = scenario_reader(check).read_computer(record, path);
+  result.has_unknown_keys = check.unknown_keys() > 0;
+  result.errors = check.take_errors();
+  return result;
+}
+
 scenario_parse_result parse_scenario(std::string_view json_text) {
   scenario_parse_result result;
   json doc;
@@ -455,14 +464,7 @@ scenario_parse_result parse_scenario(std::string_view json_text) {
   try {
     doc = parse_json_strict(json_text, duplicates);
   } catch (const json::exception& e) {
-    // what() is "[json.exception.parse_error.101] parse error at line 1, column 2: ...";
-    // a number too large for a double is an out_of_range error, without an offset.
-    std::string message = e.what();
-    if (const auto bracket = message.find("] "); message.rfind("[json.exception", 0) == 0 && bracket != std::string::npos)
-      message.erase(0, bracket + 2);
-    const auto* parse_error = dynamic_cast<const json::parse_error*>(&e);
-    result.errors.push_back("malformed JSON" + (parse_error ? " at byte " + std::to_string(parse_error->byte) : "") +
-                            ": " + message);
+    result.errors.push_back(json_parse_problem(e));
     return result;
   }
   json_checker check;

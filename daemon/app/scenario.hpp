@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "computer/computer.hpp"
 #include "config/limits.hpp"
 #include "core/clock.hpp"
@@ -14,6 +16,9 @@
 #include "world/radio.hpp"
 
 namespace redrund {
+
+// The largest computer id (CC's ids are Java ints), in scenarios and in serve's world.json.
+inline constexpr std::uint64_t scenario_computer_id_max = 2147483647;
 
 // What a scenario expects of a computer's startup program at the end of the run.
 enum class expectation : std::uint8_t { none, success, error, running };
@@ -63,6 +68,16 @@ struct scenario_parse_result {
 // Parses and validates a scenario document. Malformed JSON gives one error naming the
 // parser's message and byte offset; otherwise every problem found is reported.
 scenario_parse_result parse_scenario(std::string_view json_text);
+
+struct scenario_computer_result {
+  std::optional<scenario_computer> value;  // set when there are no errors
+  std::vector<std::string> errors;
+  bool has_unknown_keys = false;  // some of the errors are members this version does not know
+};
+
+// Reads one record of a scenario's "computers" on its own, as parse_scenario would (`path`
+// names it in errors, "computers[3]"); ids repeated across records are the caller's to find.
+scenario_computer_result parse_scenario_computer(const nlohmann::json& record, const std::string& path);
 
 const char* expectation_name(expectation e);
 

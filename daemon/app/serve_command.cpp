@@ -291,14 +291,16 @@ int serve(serve_options options) {
   }
 
   service.announce_shutdown();
-  if (auto failed = served.save()) spdlog::error("saving the world: {}", *failed);
+  const auto save_failed = served.save();
+  if (save_failed) spdlog::error("saving the world: {}", *save_failed);
   server.stop();
   for (auto& [id, c] : sim.computers()) c->shutdown();  // flushes open files
   if (http) http->set_wake(nullptr);  // the inbox goes before the http client
   ioc.stop();
   for (std::thread& t : threads) t.join();
-  spdlog::info("stopped");
-  return exit_code::success;
+  // A supervisor must hear that the world on disk is older than the one that ran.
+  spdlog::info(save_failed ? "stopped, without saving the world" : "stopped");
+  return save_failed ? exit_code::save_failed : exit_code::success;
 }
 
 }  // namespace redrund

@@ -1,48 +1,45 @@
 #include "app/serve_world.hpp"
 
 #include <algorithm>
-#include <fstream>
-
-#include <nlohmann/json.hpp>
+#include <charconv>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
 #include "app/scenario_run.hpp"
+#include "computer/label.hpp"
+#include "computer/peripheral_bus.hpp"
 #include "persist/atomic_file.hpp"
 
 namespace redrund {
 namespace {
 
-using nlohmann::json;
-
-const char* modem_type(modem_kind kind) {
-  return kind == modem_kind::ender ? "ender" : kind == modem_kind::wired ? "wired" : "wireless";
+// A computer id written as text (a directory name, a record's id), or nullopt.
+std::optional<std::uint64_t> id_from_text(std::string_view text) {
+  std::uint64_t id = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), id);
+  const bool whole_text = !text.empty() && error == std::errc() && end == text.data() + text.size();
+  if (!whole_text || id > scenario_computer_id_max) return std::nullopt;
+  return id;
 }
 
-json computer_json(const scenario_computer& c, const placement& where, const std::string& label) {
-  json modems = json::array();
-  for (const modem_spec& m : c.modems) {
-    json entry{{"side", peripheral_sides[m.side]}, {"type", modem_type(m.kind)}};
-    if (m.kind == modem_kind::wired) entry["cable"] = m.cable;
-    modems.push_back(std::move(entry));
+// Why a client's computer cannot have these modems: one modem per side, as in scenarios.
+std::optional<std::string> modems_problem(const std::vector<modem_spec>& modems) {
+  for (std::size_t i = 0; i < modems.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      if (modems[i].side != modems[j].side) continue;
+      const std::string at = "params.create.modems[";
+      return at + std::to_string(i) + "].side: another modem is on side " + peripheral_sides[modems[i].side] +
+             " (" + at + std::to_string(j) + "])";
+    }
   }
-  json entry{{"id", c.id}, {"position", {where.where.x, where.where.y, where.where.z}}, {"dimension", where.dimension},
-             {"modems", std::move(modems)}};
-  if (!label.empty()) entry["label"] = label;
-  if (c.run) entry["run"] = *c.run;
-  if (!c.tasks.empty()) {
-    json tasks = json::array();
-    for (const boot_task& t : c.tasks) tasks.push_back({{"name", t.name}, {"run", t.command}, {"restart", t.restart}});
-    entry["tasks"] = std::move(tasks);
-  }
-  return entry;
+  return std::nullopt;
 }
 
-// A saved world whose computers were all removed: valid here, though a scenario needs one.
-bool is_empty_world(const std::string& text) {
-  const json document = json::parse(text, nullptr, false);
-  return document.is_object() && document.contains("computers") && document["computers"].is_array() &&
-         document["computers"].empty();
+std::string joined(const std::vector<std::string>& problems) {
+  std::string text;
+  for (const std::string& problem : problems) text += (text.empty() ? "" : "; ") + problem;
+  return text;
 }
 
 }  // namespace
@@ -54,13 +51,19 @@ serve_world::serve_world(simulation& sim, std::filesystem::path data_dir, output
       output_(output),
       computers_max_(computers_max),
       seed_(seed),
-      slice_instructions_(slice_instructions) {}
+      slice_instructions_(slice_instructions) {
+  sim_.set_removal_observer([this](std::uint32_t id) { on_removed(id); });
+}
+
+serve_world::~serve_world() { sim_.set_removal_observer(nullptr); }
 
 computer& serve_world::add(const scenario_computer& given, bool first_start) {
   scenario_computer spec = given;
   for (boot_task& t : spec.tasks) t.key = next_task_key_++;  // so that task.kill can forget it
-  const std::filesystem::path dir = data_dir_ / "computers" / std::to_string(spec.id);
-  std::filesystem::create_directories(dir);
+  const std::filesystem::path dir = computer_dir(spec.id);
+  // A directory that cannot be made leaves the computer an empty disk that refuses writes.
+  std::error_code ignored;
+  std::filesystem::create_directories(dir, ignored);
   std::string error;
   if (first_start && !write_files(spec, dir, error)) spdlog::error("world: {}", error);
   computer_setup setup = setup_for(spec, dir, seed_);
@@ -73,20 +76,61 @@ computer& serve_world::add(const scenario_computer& given, bool first_start) {
 }
 
 std::vector<std::string> serve_world::load(const scenario& configured) {
-  std::filesystem::create_directories(data_dir_ / "computers");
-  if (const auto saved = read_whole_file(world_file())) {
-    if (is_empty_world(*saved)) return {};  // every computer was removed
-    scenario_parse_result parsed = parse_scenario(*saved);
-    if (!parsed.value) {
-      for (std::string& e : parsed.errors) e = world_file().string() + ": " + e;
-      return parsed.errors;
-    }
-    for (const scenario_computer& c : parsed.value->computers) add(c, false);
-    return {};
+  std::error_code error;
+  std::filesystem::create_directories(data_dir_ / "computers", error);
+  const bool saved = !error && std::filesystem::exists(world_file(), error);
+  if (error) return {"cannot use the data directory " + data_dir_.string() + ": " + error.message()};
+  if (saved) {
+    const auto text = read_whole_file(world_file());
+    if (!text) return {"cannot read " + world_file().string()};
+    if (auto errors = load_saved(*text); !errors.empty()) return errors;
+  } else {
+    for (const scenario_computer& c : configured.computers) add(c, true);
   }
-  for (const scenario_computer& c : configured.computers) add(c, true);
-  if (auto error = save()) return {*error};
+  next_id_ = std::max(next_id_, first_unused_id());
+  if (auto failed = save()) return {"cannot save the world: " + *failed};
   return {};
+}
+
+std::vector<std::string> serve_world::load_saved(const std::string& text) {
+  world_document_result read = read_world_document(text);
+  if (!read.value) {
+    for (std::string& e : read.errors) e = world_file().string() + ": " + e;
+    return read.errors;
+  }
+  for (const std::string& warning : read.value->warnings) spdlog::warn("world: {}: {}", world_file().string(), warning);
+  if (auto failed = set_aside(read.value->rejected)) return {*failed};
+  for (const scenario_computer& c : read.value->computers) add(c, false);
+  next_id_ = read.value->next_id.value_or(1);
+  // A record set aside may be mended and put back by hand: its id stays taken.
+  for (const rejected_record& r : read.value->rejected)
+    if (const auto id = id_from_text(rejected_id_text(r))) next_id_ = std::max(next_id_, *id + 1);
+  return {};
+}
+
+std::optional<std::string> serve_world::set_aside(const std::vector<rejected_record>& rejected) {
+  if (rejected.empty()) return std::nullopt;
+  std::string lines;
+  for (const rejected_record& r : rejected) {
+    spdlog::error("world: {} (id {}) cannot be loaded; the rest of the world loads, and the record is kept in {}: {}",
+                  r.path, rejected_id_text(r), rejected_file().string(), joined(r.problems));
+    lines += rejected_line(r);
+  }
+  // On disk before world.json is saved without them.
+  if (auto failed = append_durably(rejected_file(), lines)) return "cannot set aside unreadable computers: " + *failed;
+  return std::nullopt;
+}
+
+std::uint64_t serve_world::first_unused_id() const {
+  std::uint64_t first = specs_.empty() ? 1 : std::uint64_t{specs_.rbegin()->first} + 1;
+  // Files still here (of a computer set aside, or removed by a version that kept them) keep
+  // their id taken, so no new computer ever finds another's files.
+  std::error_code error;
+  for (std::filesystem::directory_iterator entry(data_dir_ / "computers", error), end; !error && entry != end;
+       entry.increment(error)) {
+    if (const auto id = id_from_text(entry->path().filename().string())) first = std::max(first, *id + 1);
+  }
+  return first;
 }
 
 std::optional<std::string> serve_world::save_if_changed() {
@@ -95,16 +139,23 @@ std::optional<std::string> serve_world::save_if_changed() {
   return save();
 }
 
-std::optional<std::string> serve_world::save() const {
-  json computers = json::array();
+std::optional<std::string> serve_world::save() {
+  nlohmann::json records = nlohmann::json::array();
   for (const auto& [id, spec] : specs_) {
-    const computer* c = const_cast<simulation&>(sim_).find_computer(id);
+    const computer* c = sim_.find_computer(id);
     const auto where = sim_.net().placement_of(id);
-    if (c == nullptr || !where) continue;  // removed
-    computers.push_back(computer_json(spec, *where, c->label()));
+    if (c == nullptr || !where) continue;
+    records.push_back(world_record(spec, *where, c->label()));
   }
-  const json document{{"name", "redrund world"}, {"computers", std::move(computers)}};
-  return write_file_atomically(world_file(), document.dump(2) + "\n");
+  if (auto failed = write_file_atomically(world_file(), world_document_text(std::move(records), next_id_)))
+    return failed;
+  // The saved world no longer has the removed computers: their files can go.
+  for (const std::uint32_t id : std::exchange(removed_, {})) {
+    std::error_code error;
+    std::filesystem::remove_all(computer_dir(id), error);
+    if (error) spdlog::error("world: cannot delete the files of removed computer {}: {}", id, error.message());
+  }
+  return std::nullopt;
 }
 
 computer* serve_world::create_computer(std::string label, placement where, std::vector<modem_spec> modems,
@@ -113,14 +164,28 @@ computer* serve_world::create_computer(std::string label, placement where, std::
     error = "the world is full (computers_max)";
     return nullptr;
   }
+  if (next_id_ > scenario_computer_id_max) {
+    error = "no computer id is left (ids go up to 2147483647 and are never given twice)";
+    return nullptr;
+  }
+  if (auto problem = modems_problem(modems)) {
+    error = std::move(*problem);
+    return nullptr;
+  }
   scenario_computer spec;
-  spec.id = sim_.computers().empty() ? 1 : sim_.computers().rbegin()->first + 1;
-  spec.label = std::move(label);
+  spec.id = static_cast<std::uint32_t>(next_id_++);
+  spec.label = normalise_label(label);
   spec.where = std::move(where);
   spec.modems = std::move(modems);
   computer& created = add(spec, false);
   changed_ = true;
   return &created;
+}
+
+void serve_world::on_removed(std::uint32_t id) {
+  if (specs_.erase(id) == 0) return;
+  removed_.push_back(id);
+  changed_ = true;
 }
 
 std::uint32_t serve_world::keep_task(std::uint32_t computer_id, boot_task task) {

@@ -5,6 +5,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "app/cli_checks.hpp"
 #include "app/exit_codes.hpp"
 #include "app/junit.hpp"
 #include "app/scenario.hpp"
@@ -103,7 +104,8 @@ CLI::App* add_test_command(CLI::App& app, test_options& options) {
   test->add_option("--seed", options.seed, "Seed for every random stream (overrides the scenario's)");
   test->add_option("--junit", options.junit_path, "Write a JUnit XML report to this file");
   test->add_option("--time-limit", options.time_limit_seconds, "Simulated seconds (overrides the scenario's)")
-      ->check(CLI::Range(0.05, scenario_time_limit_seconds_max));
+      ->check(CLI::Range(0.05, scenario_time_limit_seconds_max))
+      ->check(finite_number);
   return test;
 }
 

@@ -22,8 +22,14 @@ inline double ingame_hours(tick_t ticks) {
 inline std::int64_t ingame_day(tick_t ticks) { return static_cast<std::int64_t>(ticks / ticks_per_day) + 1; }
 
 // os.startTimer: Math.round(seconds / 0.05), round half up, as CC's code (not its docs).
+// Saturates, as Java's Math.round does, far beyond any timer that could fire; NaN is 0.
 inline std::int64_t timer_ticks(double seconds) {
-  return static_cast<std::int64_t>(std::floor(seconds / seconds_per_tick + 0.5));
+  constexpr double ticks_max = 4.0e18;  // below INT64_MAX with room for the current tick
+  const double ticks = std::floor(seconds / seconds_per_tick + 0.5);
+  if (std::isnan(ticks)) return 0;
+  if (ticks >= ticks_max) return static_cast<std::int64_t>(ticks_max);
+  if (ticks <= -ticks_max) return -static_cast<std::int64_t>(ticks_max);
+  return static_cast<std::int64_t>(ticks);
 }
 
 // os.setAlarm(hour): due today if hour is still ahead, else tomorrow (equal means tomorrow).

@@ -85,6 +85,18 @@ void computer::handle_machine_stop(const std::string& reason) {
   shutdown();
 }
 
+void computer::stop_after_fault(std::string_view what) {
+  ++stats_.faults;
+  if (!is_on()) return;
+  try {
+    handle_machine_stop("Error running computer: " + std::string(what));
+  } catch (...) {
+    // Telling the observers failed too: the computer still stops.
+    stop_reason_ = "Error running computer";
+    machine_.reset();
+  }
+}
+
 void computer::apply_stop_request() {
   const stop_request request = stop_request_;
   stop_request_ = stop_request::none;
@@ -108,6 +120,7 @@ void computer::start_eval(std::string_view code, const value_list& args, std::fu
     return;
   }
   machine_->start_eval(code, args, std::move(done));
+  if (machine_->hard_aborted()) return handle_machine_stop("Too long without yielding");
   apply_stop_request();
 }
 
@@ -116,6 +129,7 @@ void computer::start_held_evals() {
     held_eval next = std::move(held_evals_.front());
     held_evals_.erase(held_evals_.begin());
     machine_->start_eval(next.code, next.args, std::move(next.done));
+    if (machine_->hard_aborted()) return handle_machine_stop("Too long without yielding");
     apply_stop_request();
   }
 }

@@ -79,6 +79,8 @@ struct computer_stats {
   std::uint64_t instructions = 0;
   // Runs paused by preemption (computer_limits::slice_instructions) and continued later.
   std::uint64_t pauses = 0;
+  // C++ exceptions that escaped a step and stopped the computer (stop_after_fault).
+  std::uint64_t faults = 0;
 };
 
 // One simulated computer: its event queue, timers, terminal, files and Lua machine.
@@ -123,6 +125,9 @@ class computer {
 
   // Resumes the machine with up to events_max queued events; returns how many ran.
   std::size_t run_events(std::size_t events_max);
+  // A C++ exception escaped this computer's step (a host bug or an input nothing checked):
+  // the computer stops with the error, as after a crash, and the world goes on.
+  void stop_after_fault(std::string_view what);
 
   // Runs `code` as a program would, beside the top level (see machine::start_eval). An off
   // computer answers at once with an error.

@@ -1,5 +1,6 @@
 #include "computer/machine.hpp"
 
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -268,8 +269,38 @@ bool machine::accepts(std::string_view event_name) const {
 
 bool machine::on_count_hook(lua_State* L) {
   const auto interval = static_cast<std::uint64_t>(hard_abort_ ? 1 : limits_.hook_interval_instructions);
-  instructions_since_yield_ += interval;
-  owner_.stats().instructions += interval;
+  count_instructions(L, interval, true);
+  slice_used_ += interval;
+  // Pause only where every coroutine up to the host can pass the yield on; elsewhere (inside
+  // a C call such as a sort comparator) the run goes on until the next hook.
+  if (limits_.slice_instructions > 0 && slice_used_ >= limits_.slice_instructions && !pause_requested_ &&
+      lua_isyieldable(L)) {
+    pause_requested_ = true;
+    return true;
+  }
+  return false;
+}
+
+void machine::charge(lua_State* L, std::uint64_t instructions) {
+  // Work that would take the run past its soft limit is refused before it is done, so only the
+  // budget up to the limit counts as spent: the program may catch the error and go on, with the
+  // time to the hard abort that it would have after a busy loop.
+  const std::uint64_t soft_limit = limits_.timeout_soft_instructions;
+  if (!soft_timeout_raised_ && instructions_since_yield_ <= soft_limit &&
+      instructions > soft_limit - instructions_since_yield_)
+    instructions = soft_limit - instructions_since_yield_ + 1;
+  count_instructions(L, instructions, false);
+  // Library work cannot be paused midway; charging it to the slice makes the next hook pause
+  // sooner instead.
+  slice_used_ = instructions > UINT64_MAX - slice_used_ ? UINT64_MAX : slice_used_ + instructions;
+}
+
+void machine::count_instructions(lua_State* L, std::uint64_t instructions, bool at_position) {
+  // Saturating: a library call may charge for more work than it will ever be allowed to do.
+  const std::uint64_t budget_used =
+      instructions > UINT64_MAX - instructions_since_yield_ ? UINT64_MAX : instructions_since_yield_ + instructions;
+  owner_.stats().instructions += budget_used - instructions_since_yield_;
+  instructions_since_yield_ = budget_used;
   if (!hard_abort_ && soft_timeout_raised_ &&
       instructions_since_yield_ > limits_.timeout_soft_instructions + limits_.timeout_hard_instructions) {
     hard_abort_ = true;
@@ -286,20 +317,12 @@ bool machine::on_count_hook(lua_State* L) {
   if (!soft_timeout_raised_ && instructions_since_yield_ > limits_.timeout_soft_instructions) {
     soft_timeout_raised_ = true;
     ++owner_.stats().timeouts_soft;
-    luaL_where(L, 0);
+    if (at_position) luaL_where(L, 0);
+    else lua_pushliteral(L, "");
     lua_pushliteral(L, "Too long without yielding");
     lua_concat(L, 2);
     lua_error(L);
   }
-  slice_used_ += interval;
-  // Pause only where every coroutine up to the host can pass the yield on; elsewhere (inside
-  // a C call such as a sort comparator) the run goes on until the next hook.
-  if (limits_.slice_instructions > 0 && slice_used_ >= limits_.slice_instructions && !pause_requested_ &&
-      lua_isyieldable(L)) {
-    pause_requested_ = true;
-    return true;
-  }
-  return false;
 }
 
 }  // namespace redrund

@@ -69,6 +69,8 @@ class machine {
   // error if the computer stops first. (machine_eval.cpp)
   void start_eval(std::string_view code, const value_list& args, eval_callback done);
   std::size_t evals_running() const { return evals_.size(); }
+  // An eval ran past the hard timeout: the computer must stop, as after a top-level abort.
+  bool hard_aborted() const { return hard_abort_; }
   void cancel_evals(const std::string& reason);
 
   std::size_t memory_bytes() const { return memory_bytes_; }
@@ -77,6 +79,11 @@ class machine {
   // Hook entry points (called from the C hook and allocator). on_count_hook returns true when
   // the hook must pause the run by yielding.
   bool on_count_hook(lua_State* L);
+  // Work a library function does without running VM instructions (elements moved, bytes
+  // copied), charged to the budget in instructions as the count hook charges Lua code. Raises
+  // "Too long without yielding" (without a position, as CC does inside library calls) when it
+  // spends the budget, so call it only with no C++ object alive in the calling frame.
+  void charge(lua_State* L, std::uint64_t instructions);
   void* reallocate(void* block, std::size_t old_bytes, std::size_t new_bytes);
 
  private:
@@ -87,6 +94,9 @@ class machine {
   // Resumes a host thread; LUA_YIELD from a pause comes back as the `paused` flag.
   int resume_thread(lua_State* co, int argument_count, int& result_count, bool& paused);
   void start_counting();  // a fresh run: the "too long without yielding" count starts over
+  // Adds to the count since the last yield; raises the soft timeout (with the position of
+  // the running Lua code when `at_position`) or the hard abort when they are due.
+  void count_instructions(lua_State* L, std::uint64_t instructions, bool at_position);
   machine_result run(int argument_count);
   machine_result after_top_level(const event& e, machine_result result);
   machine_result resume_waiting_evals(const event& e);

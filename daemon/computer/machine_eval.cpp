@@ -42,6 +42,8 @@ int create_eval(lua_State* L) {
   if (lua_setupvalue(L, -2, 1) == nullptr) lua_pop(L, 1);
   const int argument_count = push_values(L, *request->args);
   lua_State* co = lua_newthread(L);
+  // A new coroutine has room for few values; the client chooses how many arguments come.
+  if (!lua_checkstack(co, argument_count + 1)) return luaL_error(L, "too many arguments");
   lua_insert(L, -(argument_count + 2));  // thread below the function and its arguments
   lua_xmove(L, co, argument_count + 1);
   lua_rawgetp(L, LUA_REGISTRYINDEX, &eval_threads_key);
@@ -86,6 +88,12 @@ machine::step machine::step_eval(std::size_t index, int argument_count, bool con
   int result_count = 0;
   bool paused = false;
   const int status = resume_thread(co, continuing ? 0 : argument_count, result_count, paused);
+  if (hard_abort_) {
+    // Whatever the chunk did with the error (an xpcall may have swallowed it), it ends with
+    // the abort, and the computer with it.
+    finish_eval(index, {false, "Too long without yielding", {}});
+    return step::ended;
+  }
   if (paused) return step::paused;
   if (status == LUA_YIELD) {
     eval_slot& slot = evals_[index];

@@ -1,114 +1,43 @@
 #include "computer/vfs.hpp"
 
-#include <dirent.h>
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <climits>
-#include <cstdio>
 #include <system_error>
 #include <utility>
 
 #include "computer/rom.hpp"
+#include "computer/vfs_host.hpp"
 #include "core/assert.hpp"
 
 // fs.attributes reports 0 for both timestamps: host times differ between runs (files the
 // host copies in carry them too), and a replayed run must see exactly what the first saw.
+// Open files, new versions of files and copies are in vfs_files.cpp.
 
 namespace redrund {
-namespace vfs_detail {
-
-class unique_fd {
- public:
-  unique_fd() = default;
-  explicit unique_fd(int fd) : fd_(fd) {}
-  unique_fd(unique_fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  unique_fd& operator=(unique_fd&& other) noexcept {
-    reset(std::exchange(other.fd_, -1));
-    return *this;
-  }
-  ~unique_fd() { reset(); }
-  int get() const { return fd_; }
-  explicit operator bool() const { return fd_ >= 0; }
-  void reset(int fd = -1) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = fd;
-  }
-
- private:
-  int fd_ = -1;
-};
-
-enum class node_kind : std::uint8_t { missing, file, dir, other };
-
-struct node_info {
-  node_kind kind = node_kind::missing;
-  std::uint64_t size_bytes = 0;
-  // Only regular files and directories exist for the computer.
-  bool exists() const { return kind == node_kind::file || kind == node_kind::dir; }
-};
-
-struct location {
-  std::string path;                // sanitised; messages show "/" + path
-  std::vector<std::string> parts;  // path split at '/': never "", "." or ".."
-  bool on_rom = false;             // under /rom, matched ignoring case as CC's mounts are
-  std::string rom_key;             // the rom_entries() path ("rom/apis/x.lua") when on_rom
-
-  // CC names errors found inside the ROM mount by the mount's own spelling, "rom".
-  const std::string& shown() const { return on_rom ? rom_key : path; }
-};
-
-}  // namespace vfs_detail
-
 namespace {
 
+using vfs_detail::charge;
+using vfs_detail::child_of;
+using vfs_detail::contains;
+using vfs_detail::dir_flags;
+using vfs_detail::failure;
+using vfs_detail::file_flags;
+using vfs_detail::is_rom_name;
+using vfs_detail::leftover_versions;
 using vfs_detail::location;
+using vfs_detail::make_location;
 using vfs_detail::node_info;
 using vfs_detail::node_kind;
+using vfs_detail::read_dir_names;
+using vfs_detail::reason_of;
+using vfs_detail::split_path;
+using vfs_detail::stat_at;
 using vfs_detail::unique_fd;
 
-constexpr int dir_flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
-// O_NONBLOCK so that nothing ever waits on a fifo; regular files ignore it.
-constexpr int file_flags = O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
-constexpr std::size_t copy_chunk_bytes = 64 * 1024;
-constexpr std::size_t line_chunk_bytes = 4096;
 // CC cuts longer path segments; it is also Linux's NAME_MAX.
 constexpr std::size_t segment_bytes_max = 255;
-constexpr const char* closed_message = "attempt to use a closed file";
-
-std::uint64_t charge(std::uint64_t size_bytes) {
-  return std::max(size_bytes, vfs::entry_bytes_min);
-}
-
-std::string failure(std::string_view shown, std::string_view reason) {
-  std::string message = "/";
-  message.append(shown).append(": ").append(reason);
-  return message;
-}
-
-// CC's wording for a failed host call.
-const char* reason_of(int error) {
-  switch (error) {
-    case ENOENT: return "No such file";
-    case EEXIST: return "File exists";
-    case ENOTDIR: return "Not a directory";
-    case ENOSPC: return "Out of space";
-    default: return "Access denied";
-  }
-}
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
-bool is_rom_name(std::string_view name) { return lower(name) == "rom"; }
 
 // CC drops control characters and "\":<>|", and "*?" unless wildcards are allowed.
 bool is_dropped(unsigned char c, bool allow_wildcards) {
@@ -124,41 +53,6 @@ std::string_view strip_spaces(std::string_view part) {
   const std::size_t first = part.find_first_not_of(' ');
   if (first == std::string_view::npos) return {};
   return part.substr(first, part.find_last_not_of(' ') - first + 1);
-}
-
-std::vector<std::string> split_path(std::string_view path) {
-  std::vector<std::string> parts;
-  while (!path.empty()) {
-    const std::size_t slash = path.find('/');
-    parts.emplace_back(path.substr(0, slash));
-    if (slash == std::string_view::npos) break;
-    path.remove_prefix(slash + 1);
-  }
-  return parts;
-}
-
-location make_location(std::string path) {
-  location at;
-  at.parts = split_path(path);
-  at.path = std::move(path);
-  at.on_rom = !at.parts.empty() && is_rom_name(at.parts.front());
-  if (at.on_rom) {
-    at.rom_key = "rom";
-    for (std::size_t i = 1; i < at.parts.size(); ++i) at.rom_key.append("/").append(at.parts[i]);
-  }
-  return at;
-}
-
-location child_of(const location& at, const std::string& name) {
-  return make_location(at.path.empty() ? name : at.path + "/" + name);
-}
-
-// Whether inner is outer or lies inside it, ignoring case (CC's FileSystem.contains).
-bool contains(std::string_view outer, std::string_view inner) {
-  const std::string a = lower(outer);
-  const std::string b = lower(inner);
-  if (a == b || a.empty()) return true;
-  return b.size() > a.size() && b.compare(0, a.size(), a) == 0 && b[a.size()] == '/';
 }
 
 // '*' matches any run of bytes, '?' any one byte, within a single path segment.
@@ -212,148 +106,7 @@ std::vector<std::string> rom_children(std::string_view key) {
   return names;
 }
 
-// Host primitives. Nothing here follows a symlink.
-node_info stat_at(int dir_fd, const std::string& name) {
-  struct stat st {};
-  if (::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return {};
-  if (S_ISREG(st.st_mode)) return {node_kind::file, static_cast<std::uint64_t>(st.st_size)};
-  if (S_ISDIR(st.st_mode)) return {node_kind::dir, 0};
-  return {node_kind::other, 0};
-}
-
-std::vector<std::string> read_dir_names(int dir_fd) {
-  std::vector<std::string> names;
-  // A fresh descriptor: readdir's position belongs to the open file, which the caller keeps.
-  const int own = ::openat(dir_fd, ".", dir_flags);
-  if (own < 0) return names;
-  DIR* dir = ::fdopendir(own);
-  if (dir == nullptr) {
-    ::close(own);
-    return names;
-  }
-  while (const dirent* entry = ::readdir(dir)) {
-    const std::string_view name = entry->d_name;
-    if (name != "." && name != "..") names.emplace_back(name);
-  }
-  ::closedir(dir);
-  return names;
-}
-
-// Appends up to count bytes read at offset (fewer at the end of the file).
-bool read_fully(int fd, std::uint64_t offset, std::size_t count, std::string& out) {
-  const std::size_t start = out.size();
-  out.resize(start + count);
-  std::size_t done = 0;
-  while (done < count) {
-    const ssize_t got = ::pread(fd, out.data() + start + done, count - done,
-                                static_cast<off_t>(offset + done));
-    if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) {
-      out.resize(start + done);
-      return got == 0;
-    }
-    done += static_cast<std::size_t>(got);
-  }
-  return true;
-}
-
-bool write_fully(int fd, std::uint64_t offset, std::string_view bytes) {
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t put = ::pwrite(fd, bytes.data() + done, bytes.size() - done,
-                                 static_cast<off_t>(offset + done));
-    if (put < 0 && errno == EINTR) continue;
-    if (put <= 0) return false;
-    done += static_cast<std::size_t>(put);
-  }
-  return true;
-}
-
-// Runs visit(child) on the subdirectory `name` of `dir` while `dir` is closed, then reopens
-// `dir` through the child's "..", so a walk holds two descriptors whatever its depth. The
-// ".." is `dir` again because walks only enter real subdirectories (O_NOFOLLOW); should the
-// tree change underneath, the inode check fails and the walk stops.
-template <typename Visit>
-bool descend(unique_fd& dir, const std::string& name, Visit visit) {
-  struct stat before {};
-  if (::fstat(dir.get(), &before) != 0) return false;
-  unique_fd child{::openat(dir.get(), name.c_str(), dir_flags)};
-  if (!child) return false;
-  dir.reset();
-  const bool visited = visit(child);
-  dir = unique_fd{child ? ::openat(child.get(), "..", dir_flags) : -1};
-  struct stat after {};
-  if (!dir || ::fstat(dir.get(), &after) != 0 || after.st_dev != before.st_dev ||
-      after.st_ino != before.st_ino) {
-    dir.reset();
-    return false;
-  }
-  return visited;
-}
-
-// Quota use of everything inside `dir`, as CC's WritableFileMount measures it.
-std::uint64_t measure_dir(unique_fd& dir, int depth) {
-  std::uint64_t total = 0;
-  if (depth > vfs::tree_depth_max) return total;
-  for (const std::string& name : read_dir_names(dir.get())) {
-    if (!dir) break;
-    const node_info node = stat_at(dir.get(), name);
-    if (node.kind == node_kind::file) total += charge(node.size_bytes);
-    if (node.kind != node_kind::dir) continue;
-    total += vfs::entry_bytes_min;
-    descend(dir, name, [&](unique_fd& child) {
-      total += measure_dir(child, depth + 1);
-      return true;
-    });
-  }
-  return total;
-}
-
-// Deletes everything inside `dir`, adding what it frees; false at the first failure.
-bool clear_dir(unique_fd& dir, int depth, std::uint64_t& freed_bytes) {
-  if (depth > vfs::tree_depth_max) return false;
-  for (const std::string& name : read_dir_names(dir.get())) {
-    const node_info node = stat_at(dir.get(), name);
-    if (node.kind != node_kind::dir) {
-      // Symlinks and other oddities are unlinked themselves, never followed.
-      if (::unlinkat(dir.get(), name.c_str(), 0) != 0) return false;
-      if (node.kind == node_kind::file) freed_bytes += charge(node.size_bytes);
-      continue;
-    }
-    const bool cleared = descend(dir, name, [&](unique_fd& child) {
-      return clear_dir(child, depth + 1, freed_bytes);
-    });
-    if (!cleared || ::unlinkat(dir.get(), name.c_str(), AT_REMOVEDIR) != 0) return false;
-    freed_bytes += vfs::entry_bytes_min;
-  }
-  return true;
-}
-
 }  // namespace
-
-std::optional<open_mode> parse_open_mode(std::string_view mode) {
-  struct named_mode {
-    std::string_view name;
-    open_mode mode;
-  };
-  // Fields: read, write, create, truncate, append, binary.
-  static constexpr named_mode modes[] = {
-      {"r", {true, false, false, false, false, false}},
-      {"rb", {true, false, false, false, false, true}},
-      {"w", {false, true, true, true, false, false}},
-      {"wb", {false, true, true, true, false, true}},
-      {"a", {false, true, true, false, true, false}},
-      {"ab", {false, true, true, false, true, true}},
-      {"r+", {true, true, false, false, false, false}},
-      {"r+b", {true, true, false, false, false, true}},
-      {"w+", {true, true, true, true, false, false}},
-      {"w+b", {true, true, true, true, false, true}},
-  };
-  for (const named_mode& candidate : modes) {
-    if (candidate.name == mode) return candidate.mode;
-  }
-  return std::nullopt;
-}
 
 vfs::vfs(std::filesystem::path root_dir, std::uint64_t capacity_bytes)
     : capacity_bytes_(capacity_bytes) {
@@ -363,12 +116,31 @@ vfs::vfs(std::filesystem::path root_dir, std::uint64_t capacity_bytes)
   // symlink; nothing below it may.
   root_fd_ = ::open(root_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (root_fd_ < 0) return;
+  // New versions left by a run that crashed before replacing its files go now: the files
+  // they would have replaced are whole, as they were before that run wrote them.
   unique_fd walk{::openat(root_fd_, ".", dir_flags)};
-  if (walk) used_bytes_ = measure_dir(walk, 1);
+  if (walk) used_bytes_ = measure_dir(walk, 1, leftover_versions::remove);
 }
 
 vfs::~vfs() {
+  close_all();
   if (root_fd_ >= 0) ::close(root_fd_);
+}
+
+std::uint64_t vfs::measure_used_bytes() const {
+  unique_fd walk{::openat(root_fd_, ".", dir_flags)};
+  if (!walk) return 0;
+  std::uint64_t used = measure_dir(walk, 1, leftover_versions::skip);
+  // A file with a new version counts that version in its place.
+  for (const auto& [path, version] : versions_) {
+    if (version.host_name.empty()) continue;
+    const std::vector<std::string> parts = split_path(path);
+    const node_info replaced = host_stat(parts);
+    const node_info written = host_stat(visible_parts(parts));
+    used += charge(written.size_bytes);
+    if (replaced.kind == node_kind::file) used -= std::min(used, charge(replaced.size_bytes));
+  }
+  return used;
 }
 
 std::string vfs::sanitize(std::string_view path, bool allow_wildcards) {
@@ -468,22 +240,43 @@ vfs::node_info vfs::host_stat(const std::vector<std::string>& parts) const {
   return stat_at(parent.get(), parts.back());
 }
 
+std::vector<std::string> vfs::visible_parts(const std::vector<std::string>& parts) const {
+  if (versions_.empty() || parts.empty()) return parts;
+  std::string path;
+  for (const std::string& part : parts) path.append(path.empty() ? "" : "/").append(part);
+  const auto found = versions_.find(path);
+  if (found == versions_.end() || found->second.host_name.empty()) return parts;
+  std::vector<std::string> redirected = parts;
+  redirected.back() = found->second.host_name;
+  return redirected;
+}
+
 vfs::node_info vfs::stat(const location& at) const {
-  return at.on_rom ? rom_stat(at.rom_key) : host_stat(at.parts);
+  return at.on_rom ? rom_stat(at.rom_key) : host_stat(visible_parts(at.parts));
 }
 
 std::vector<std::string> vfs::list_node(const location& at) const {
   if (at.on_rom) return rom_children(at.rom_key);
   std::vector<std::string> names;
-  if (const unique_fd dir = open_dir(at.parts, at.parts.size())) {
+  const unique_fd dir = open_dir(at.parts, at.parts.size());
+  if (dir) {
     for (std::string& name : read_dir_names(dir.get())) {
       // The ROM mount shadows whatever the host directory holds under its name.
       if (at.parts.empty() && is_rom_name(name)) continue;
+      if (vfs_detail::is_new_version_name(name)) continue;
       if (stat_at(dir.get(), name).exists()) names.push_back(std::move(name));
+    }
+  }
+  // A new file being written exists as its new version until it is closed.
+  for (const auto& [path, version] : versions_) {
+    if (!dir || version.host_name.empty() || dir_of(path) != at.path) continue;
+    if (stat_at(dir.get(), version.host_name).kind == node_kind::file) {
+      names.push_back(name_of(path));
     }
   }
   if (at.parts.empty()) names.emplace_back("rom");
   std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
   return names;
 }
 
@@ -598,7 +391,13 @@ fs_status vfs::ensure_dirs(const std::vector<std::string>& parts, std::size_t co
   unique_fd dir = open_dir(parts, 0);
   std::size_t i = 0;
   for (; dir && i < count; ++i) {
-    const node_info node = stat_at(dir.get(), parts[i]);
+    node_info node = stat_at(dir.get(), parts[i]);
+    // A new file being written is a file here, though only its new version is on the host.
+    if (node.kind == node_kind::missing && !versions_.empty()) {
+      const auto end = parts.begin() + static_cast<std::ptrdiff_t>(i + 1);
+      const std::vector<std::string> prefix(parts.begin(), end);
+      if (host_stat(visible_parts(prefix)).kind == node_kind::file) node.kind = node_kind::file;
+    }
     if (node.kind == node_kind::missing) break;
     if (node.kind != node_kind::dir) {
       return {failure(shown, i + 1 == count ? "File exists" : "Access denied")};
@@ -627,21 +426,26 @@ fs_status vfs::remove(std::string_view path) {
   const unique_fd parent = open_dir(at.parts, at.parts.size() - 1);
   if (!parent) return {};
   const std::string& name = at.parts.back();
-  const node_info node = stat_at(parent.get(), name);
-  if (node.kind == node_kind::missing) return {};
-  std::uint64_t freed_bytes = 0;
+  const node_info host = stat_at(parent.get(), name);
+  const node_info seen = stat(at);  // a new file being written has no host entry yet
+  if (host.kind == node_kind::missing && seen.kind == node_kind::missing) return {};
   bool removed = false;
-  if (node.kind != node_kind::dir) {
-    removed = ::unlinkat(parent.get(), name.c_str(), 0) == 0;
-    if (removed && node.kind == node_kind::file) freed_bytes = charge(node.size_bytes);
+  if (host.kind != node_kind::dir) {
+    // The file goes with its new version: handles still writing it drop their bytes.
+    discard_versions_under(at.path);
+    removed = host.kind == node_kind::missing || ::unlinkat(parent.get(), name.c_str(), 0) == 0;
+    if (removed && seen.kind == node_kind::file) {
+      used_bytes_ -= std::min(used_bytes_, charge(seen.size_bytes));
+    }
   } else {
     unique_fd dir{::openat(parent.get(), name.c_str(), dir_flags)};
-    const bool cleared = dir && clear_dir(dir, 1, freed_bytes);
+    const bool cleared = dir && vfs_detail::clear_dir(dir, 1);
     dir.reset();
     removed = cleared && ::unlinkat(parent.get(), name.c_str(), AT_REMOVEDIR) == 0;
-    if (removed) freed_bytes += entry_bytes_min;
+    discard_versions_under(at.path);
   }
-  used_bytes_ -= std::min(used_bytes_, freed_bytes);
+  // A directory (or a failed removal) is measured again rather than tallied.
+  if (host.kind == node_kind::dir || !removed) used_bytes_ = measure_used_bytes();
   return removed ? fs_status{} : fs_status{failure(at.path, "Access denied")};
 }
 
@@ -658,6 +462,9 @@ fs_status vfs::move(std::string_view from_path, std::string_view to_path) {
   if (stat(target).exists()) return {"File exists"};
   if (contains(source.path, target.path)) return {"Can't move a directory inside itself"};
   REDRUND_ASSERT(!source.parts.empty() && !target.parts.empty());
+  // The host moves what the computer sees: new versions under the source replace their
+  // files first. Handles still writing there then write to a path that is gone.
+  replace_all_under(source.path);
   // As CC's MountWrapper.rename, the target's directory is created first.
   const std::size_t target_depth = target.parts.size() - 1;
   const fs_status made = ensure_dirs(target.parts, target_depth, dir_of(target.path));
@@ -670,247 +477,6 @@ fs_status vfs::move(std::string_view from_path, std::string_view to_path) {
                   target.parts.back().c_str(), RENAME_NOREPLACE) != 0) {
     return {failure(source.path, reason_of(errno))};
   }
-  return {};
-}
-
-fs_status vfs::copy(std::string_view from_path, std::string_view to_path) {
-  const auto to = resolve(to_path);
-  if (!to.ok()) return {to.error};
-  if (to.value.on_rom) return {failure(to.value.path, "Access denied")};
-  const auto from = resolve(from_path);
-  if (!from.ok()) return {from.error};
-  if (!stat(from.value).exists()) return {failure(from.value.path, "No such file")};
-  if (stat(to.value).exists()) return {failure(to.value.path, "File exists")};
-  if (contains(from.value.path, to.value.path)) {
-    return {failure(from.value.path, "Can't copy a directory inside itself")};
-  }
-  return copy_node(from.value, to.value, 0);
-}
-
-fs_status vfs::copy_node(const location& from, const location& to, int depth) {
-  const node_info node = stat(from);
-  if (!node.exists()) return {};
-  if (depth >= copy_depth_max) return {"Too many directories to copy"};
-  if (node.kind == node_kind::file) return copy_file(from, to);
-  if (auto made = ensure_dirs(to.parts, to.parts.size(), to.path); !made.ok()) return made;
-  for (const std::string& name : list_node(from)) {
-    fs_status copied = copy_node(child_of(from, name), child_of(to, name), depth + 1);
-    if (!copied.ok()) return copied;
-  }
-  return {};
-}
-
-fs_status vfs::copy_file(const location& from, const location& to) {
-  const open_mode mode = *parse_open_mode("w");
-  auto target = open_for_write(to, mode);
-  if (!target.ok()) return {target.error};
-  if (from.on_rom) return write_at(target.value.get(), 0, find_rom_file(from.rom_key).contents);
-  const unique_fd source = open_regular(from.parts, O_RDONLY);
-  if (!source) return {failure(from.path, "No such file")};
-  std::string chunk;
-  for (std::uint64_t offset = 0;; offset += chunk.size()) {
-    chunk.clear();
-    if (!read_fully(source.get(), offset, copy_chunk_bytes, chunk)) return {"Access denied"};
-    if (chunk.empty()) return {};
-    if (auto written = write_at(target.value.get(), offset, chunk); !written.ok()) return written;
-  }
-}
-
-// Opens a host file for writing, creating or truncating it as the mode says, and keeps the
-// quota as CC's WritableFileMount.openFile: a new file costs entry_bytes_min at once.
-fs_result<vfs::unique_fd> vfs::open_for_write(const location& at, const open_mode& mode) {
-  REDRUND_ASSERT(!at.on_rom && !at.parts.empty());
-  const node_info node = host_stat(at.parts);
-  if (node.kind == node_kind::dir) {
-    return {{}, failure(at.path, mode.create ? "Cannot write to directory" : "Not a file")};
-  }
-  if (node.kind == node_kind::other) return {{}, failure(at.path, "Access denied")};
-  if (node.kind == node_kind::file) {
-    unique_fd file = open_regular(at.parts, O_WRONLY);
-    if (!file) return {{}, failure(at.path, "Access denied")};
-    if (mode.truncate) {
-      if (::ftruncate(file.get(), 0) != 0) return {{}, failure(at.path, "Access denied")};
-      used_bytes_ -= std::min(used_bytes_, charge(node.size_bytes) - entry_bytes_min);
-    }
-    return {std::move(file), {}};
-  }
-  if (!mode.create) return {{}, failure(at.path, "No such file")};
-  const std::size_t parent_depth = at.parts.size() - 1;
-  if (auto made = ensure_dirs(at.parts, parent_depth, dir_of(at.path)); !made.ok()) {
-    return {{}, made.error};
-  }
-  if (free_bytes() < entry_bytes_min) return {{}, failure(at.path, "Out of space")};
-  const unique_fd parent = open_dir(at.parts, parent_depth);
-  errno = EACCES;
-  unique_fd file{parent ? ::openat(parent.get(), at.parts.back().c_str(),
-                                   O_WRONLY | O_CREAT | O_EXCL | file_flags, 0644)
-                        : -1};
-  if (!file) return {{}, failure(at.path, reason_of(errno))};
-  used_bytes_ += entry_bytes_min;
-  return {std::move(file), {}};
-}
-
-// Writes all the bytes at offset or none: growth beyond max(size, entry_bytes_min) is
-// checked against the quota first, as CC's CountingChannel, then charged as it happened.
-fs_status vfs::write_at(int fd, std::uint64_t offset, std::string_view bytes) {
-  struct stat before {};
-  if (::fstat(fd, &before) != 0) return {"Access denied"};
-  const std::uint64_t charged = charge(static_cast<std::uint64_t>(before.st_size));
-  std::uint64_t end = 0;
-  if (__builtin_add_overflow(offset, bytes.size(), &end) ||
-      end > static_cast<std::uint64_t>(LLONG_MAX)) {
-    return {"Out of space"};
-  }
-  if (end > charged && end - charged > free_bytes()) return {"Out of space"};
-  const bool written = write_fully(fd, offset, bytes);
-  const int error = errno;
-  struct stat after {};
-  if (::fstat(fd, &after) == 0) {
-    const std::uint64_t now_charged = charge(static_cast<std::uint64_t>(after.st_size));
-    if (now_charged > charged) used_bytes_ += now_charged - charged;
-  }
-  if (!written) return {reason_of(error)};
-  return {};
-}
-
-fs_result<file_handle> vfs::open(std::string_view path, open_mode mode,
-                                 std::size_t open_files_max) {
-  const auto resolved = resolve(path);
-  if (!resolved.ok()) return {0, resolved.error};
-  const location& at = resolved.value;
-  if (at.on_rom && mode.write) return {0, failure(at.path, "Access denied")};
-  const node_info node = stat(at);
-  if (node.kind == node_kind::dir) {
-    return {0, failure(at.shown(), mode.create ? "Cannot write to directory" : "Not a file")};
-  }
-  if (node.kind != node_kind::file && !mode.create) return {0, failure(at.shown(), "No such file")};
-  if (files_.size() >= open_files_max) return {0, "Too many files already open"};
-  open_file file;
-  file.mode = mode;
-  file.on_rom = at.on_rom;
-  if (at.on_rom) {
-    file.rom_contents = find_rom_file(at.rom_key).contents;
-  } else {
-    file.parts = at.parts;
-    if (mode.write) {
-      const auto opened = open_for_write(at, mode);
-      if (!opened.ok()) return {0, opened.error};
-    }
-  }
-  const file_handle handle = next_handle_++;
-  files_.emplace(handle, std::move(file));
-  return {handle, {}};
-}
-
-vfs::open_file* vfs::find_file(file_handle handle) {
-  const auto found = files_.find(handle);
-  return found == files_.end() ? nullptr : &found->second;
-}
-
-std::string vfs::read_range(const open_file& file, std::uint64_t offset, std::size_t count_max,
-                            std::uint64_t& size_bytes) const {
-  std::string bytes;
-  if (file.on_rom) {
-    size_bytes = file.rom_contents.size();
-    if (offset < size_bytes) bytes = file.rom_contents.substr(offset, count_max);
-    return bytes;
-  }
-  size_bytes = 0;
-  const unique_fd fd = open_regular(file.parts, O_RDONLY);
-  struct stat st {};
-  if (!fd || ::fstat(fd.get(), &st) != 0) return bytes;
-  size_bytes = static_cast<std::uint64_t>(st.st_size);
-  if (offset >= size_bytes) return bytes;
-  const std::uint64_t count = std::min<std::uint64_t>(count_max, size_bytes - offset);
-  read_fully(fd.get(), offset, static_cast<std::size_t>(count), bytes);
-  return bytes;
-}
-
-fs_result<std::optional<std::string>> vfs::read(file_handle handle, std::size_t count_max) {
-  open_file* file = find_file(handle);
-  if (file == nullptr || !file->mode.read) return {std::nullopt, closed_message};
-  std::uint64_t size_bytes = 0;
-  std::string bytes = read_range(*file, file->position, count_max, size_bytes);
-  if (file->position >= size_bytes) return {std::nullopt, {}};
-  file->position += bytes.size();
-  return {std::move(bytes), {}};
-}
-
-fs_result<std::optional<std::string>> vfs::read_line(file_handle handle, bool with_trailing) {
-  open_file* file = find_file(handle);
-  if (file == nullptr || !file->mode.read) return {std::nullopt, closed_message};
-  std::string line;
-  std::uint64_t size_bytes = 0;
-  std::uint64_t offset = file->position;
-  bool newline = false;
-  while (!newline) {
-    const std::string chunk = read_range(*file, offset, line_chunk_bytes, size_bytes);
-    if (chunk.empty()) break;
-    const std::size_t end = chunk.find('\n');
-    newline = end != std::string::npos;
-    line.append(chunk, 0, newline ? end : chunk.size());
-    offset += newline ? end + 1 : chunk.size();
-  }
-  if (offset == file->position) return {std::nullopt, {}};
-  file->position = offset;
-  // CC drops the "\r" of a "\r\n" too, unless the separator is kept.
-  if (newline && with_trailing) line.push_back('\n');
-  else if (newline && !line.empty() && line.back() == '\r') line.pop_back();
-  return {std::move(line), {}};
-}
-
-fs_result<std::string> vfs::read_all(file_handle handle) {
-  open_file* file = find_file(handle);
-  if (file == nullptr || !file->mode.read) return {{}, closed_message};
-  std::uint64_t size_bytes = 0;
-  std::string bytes = read_range(*file, file->position, SIZE_MAX, size_bytes);
-  file->position += bytes.size();
-  return {std::move(bytes), {}};
-}
-
-fs_status vfs::write(file_handle handle, std::string_view bytes) {
-  open_file* file = find_file(handle);
-  if (file == nullptr || !file->mode.write) return {closed_message};
-  const unique_fd fd = open_regular(file->parts, O_WRONLY);
-  // Deleted while open: like an unlinked file, it swallows the bytes.
-  if (!fd) {
-    file->position += bytes.size();
-    return {};
-  }
-  std::uint64_t offset = file->position;
-  struct stat st {};
-  if (file->mode.append && ::fstat(fd.get(), &st) == 0) {
-    offset = static_cast<std::uint64_t>(st.st_size);
-  }
-  fs_status status = write_at(fd.get(), offset, bytes);
-  if (status.ok()) file->position = offset + bytes.size();
-  return status;
-}
-
-fs_result<std::optional<std::uint64_t>> vfs::seek(file_handle handle, seek_origin origin,
-                                                  std::int64_t offset) {
-  open_file* file = find_file(handle);
-  if (file == nullptr) return {std::nullopt, closed_message};
-  std::uint64_t base = 0;
-  if (origin == seek_origin::current) base = file->position;
-  if (origin == seek_origin::end) read_range(*file, 0, 0, base);
-  std::int64_t target = 0;
-  if (base > static_cast<std::uint64_t>(LLONG_MAX) ||
-      __builtin_add_overflow(static_cast<std::int64_t>(base), offset, &target) || target < 0) {
-    return {std::nullopt, {}};
-  }
-  file->position = static_cast<std::uint64_t>(target);
-  return {file->position, {}};
-}
-
-fs_status vfs::flush(file_handle handle) {
-  // Writes go straight to the host file, so there is nothing to flush.
-  if (find_file(handle) == nullptr) return {closed_message};
-  return {};
-}
-
-fs_status vfs::close(file_handle handle) {
-  if (files_.erase(handle) == 0) return {closed_message};
   return {};
 }
 

@@ -11,6 +11,14 @@
 // nor one swapped in later leads outside it. Entries that are neither regular files nor
 // directories (symlinks, devices, fifos, sockets) are invisible and never opened.
 //
+// Whole files: what a program writes goes to a hidden new version of the file beside it (a
+// name no computer can open), which replaces the file on the host by a rename when the
+// program flushes or closes it. A crash (kill -9 of the daemon) therefore leaves each file as
+// it was or as it was last flushed, never a mix or an empty file; the next start removes the
+// versions it left behind. Programs see their writes at once, as in CC: while a file has a
+// new version, every query, listing and handle reads that version, and the quota counts it
+// in place of the file it replaces (so the host briefly holds both).
+//
 // Errors carry CC's messages ("/x: No such file"), ready to become Lua errors.
 
 #include <cstdint>
@@ -118,8 +126,8 @@ class vfs {
   fs_status copy(std::string_view from, std::string_view to);
 
   // Open files. A handle names a path, not a host descriptor (so open handles cost no host
-  // descriptors); a file deleted while open reads as empty and drops writes, as an unlinked
-  // file would. Using an unknown or closed handle gives "attempt to use a closed file".
+  // descriptors); a file deleted (or moved) while open reads as empty and drops writes, as an
+  // unlinked file would. Using an unknown or closed handle gives "attempt to use a closed file".
   fs_result<file_handle> open(std::string_view path, open_mode mode, std::size_t open_files_max);
   // Up to count_max bytes; nullopt at the end of the file (count_max 0 gives "" before it).
   fs_result<std::optional<std::string>> read(file_handle handle, std::size_t count_max);
@@ -131,9 +139,10 @@ class vfs {
   // The new position, or nullopt ("Position is negative") leaving the position unchanged.
   fs_result<std::optional<std::uint64_t>> seek(file_handle handle, seek_origin origin,
                                                std::int64_t offset);
+  // Flushing or closing a write handle replaces the host file with what was written.
   fs_status flush(file_handle handle);
   fs_status close(file_handle handle);
-  void close_all() { files_.clear(); }
+  void close_all();
   std::size_t open_count() const { return files_.size(); }
 
  private:
@@ -142,6 +151,7 @@ class vfs {
   using unique_fd = vfs_detail::unique_fd;
 
   struct open_file {
+    std::string path;                // sanitised: its key in versions_ while writing
     std::vector<std::string> parts;  // the host path, re-resolved on every operation
     std::string_view rom_contents;   // the whole file, for a ROM file
     bool on_rom = false;
@@ -149,9 +159,19 @@ class vfs {
     std::uint64_t position = 0;
   };
 
+  // The new version of a file that write handles are writing, shared by every handle open
+  // for writing on its path (as descriptors of one file would be).
+  struct new_version {
+    std::string host_name;  // beside the file; empty before the first write and after a flush
+    std::size_t writers = 0;
+  };
+
   fs_result<location> resolve(std::string_view raw) const;
   node_info stat(const location& at) const;
   node_info host_stat(const std::vector<std::string>& parts) const;
+  // The host entry holding what the computer sees at `parts`: the file, or its new version.
+  std::vector<std::string> visible_parts(const std::vector<std::string>& parts) const;
+  std::uint64_t measure_used_bytes() const;
   unique_fd open_dir(const std::vector<std::string>& parts, std::size_t count) const;
   unique_fd open_regular(const std::vector<std::string>& parts, int flags) const;
   std::vector<std::string> list_node(const location& at) const;
@@ -161,7 +181,21 @@ class vfs {
 
   fs_status ensure_dirs(const std::vector<std::string>& parts, std::size_t count,
                         const std::string& shown);
-  fs_result<unique_fd> open_for_write(const location& at, const open_mode& mode);
+  fs_status start_writing(const location& at, const open_mode& mode);
+  // Creates an empty file beside `at` under a new-version name, creating the directories of a
+  // new file (`is_new_file`) and charging the quota for it. Sets `host_name`.
+  fs_result<unique_fd> create_version(const location& at, bool is_new_file,
+                                      std::string& host_name);
+  // The new version that writes to `file` go to, created as a copy of the file when there is
+  // none yet; an empty descriptor when the file is gone (the bytes are then dropped).
+  fs_result<unique_fd> version_for_writing(const open_file& file);
+  // Renames the new version of `path` over the file; nothing to do without one.
+  fs_status replace_with_new_version(const std::string& path);
+  void replace_all_under(const std::string& path);
+  void delete_version(const std::vector<std::string>& parts,
+                      const std::string& host_name) const;
+  // Deletes the new version of `path` and of everything under it, unreplaced.
+  void discard_versions_under(const std::string& path);
   fs_status write_at(int fd, std::uint64_t offset, std::string_view bytes);
   fs_status copy_node(const location& from, const location& to, int depth);
   fs_status copy_file(const location& from, const location& to);
@@ -174,10 +208,13 @@ class vfs {
   int root_fd_ = -1;
   std::uint64_t capacity_bytes_ = 0;
   // Quota use below the root (the root itself is free): files count max(size, 500) bytes,
-  // directories 500, as CC's WritableFileMount. Measured once, then kept up to date.
+  // directories 500, as CC's WritableFileMount; a file with a new version counts that version
+  // instead. Measured at start and after deleting a directory, kept up to date otherwise.
   std::uint64_t used_bytes_ = 0;
   std::map<file_handle, open_file> files_;
   file_handle next_handle_ = 1;
+  std::map<std::string, new_version> versions_;  // by sanitised path, while being written
+  std::uint64_t next_version_serial_ = 1;        // names new versions, unique in this vfs
 };
 
 }  // namespace redrund

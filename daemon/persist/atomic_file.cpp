@@ -47,7 +47,20 @@ std::optional<std::string> write_file_atomically(const std::filesystem::path& pa
   return std::nullopt;
 }
 
+std::optional<std::string> append_durably(const std::filesystem::path& path, std::string_view lines) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) return describe("cannot open", path);
+  const bool written = write_all(fd, lines) && ::fsync(fd) == 0;
+  const std::string failure = written ? std::string() : describe("cannot write", path);
+  ::close(fd);
+  if (!written) return failure;
+  return std::nullopt;
+}
+
 std::optional<std::string> read_whole_file(const std::filesystem::path& path) {
+  // A directory opens as a stream on Linux and reads as nothing: it is not a file to read.
+  std::error_code ignored;
+  if (std::filesystem::is_directory(path, ignored)) return std::nullopt;
   std::ifstream in(path, std::ios::binary);
   if (!in) return std::nullopt;
   std::ostringstream text;

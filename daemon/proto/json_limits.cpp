@@ -138,8 +138,8 @@ result<json, json_parse_error> parse_json_frame(std::string_view text, const jso
                                   position > 0 ? position - 1 : 0});
 }
 
-std::string dump_json(const nlohmann::json& document) {
-  return document.dump(-1, ' ', false, json::error_handler_t::replace);
+std::string dump_json(const nlohmann::json& document, int indent) {
+  return document.dump(indent, ' ', false, json::error_handler_t::replace);
 }
 
 std::string quote_json_string(std::string_view text) { return dump_json(json(std::string(text))); }

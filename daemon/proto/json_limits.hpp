@@ -38,10 +38,11 @@ result<nlohmann::json, json_parse_error> parse_json_frame(std::string_view text,
 // byte sequence: for malformed text it may flag a depth the parser would reject anyway.
 std::size_t find_excess_depth(std::string_view text, std::size_t depth_max);
 
-// Serializes for sending: compact, and with any invalid UTF-8 (which can only come from
-// message text, e.g. a Lua error with raw bytes; Lua values use $bytes) replaced by U+FFFD
-// rather than throwing.
-std::string dump_json(const nlohmann::json& document);
+// The one way JSON leaves the daemon (messages, notifications, world.json): compact (or
+// indented by `indent` spaces), with any invalid UTF-8 replaced by U+FFFD rather than thrown
+// about. Text from Lua (event names, errors, labels, task names) may hold any bytes; Lua
+// values use the lossless $bytes form instead.
+std::string dump_json(const nlohmann::json& document, int indent = -1);
 
 // `text` as a JSON string literal, for naming keys in messages.
 std::string quote_json_string(std::string_view text);

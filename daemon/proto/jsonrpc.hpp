@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "proto/error_codes.hpp"  // enum class error_code, generated from proto/errors.schema.json
 #include "proto/json_limits.hpp"
 
 namespace redrund::proto {
@@ -18,22 +19,6 @@ namespace redrund::proto {
 // The protocol's identity, for the server to announce; bumped on incompatible changes.
 inline constexpr std::string_view protocol_name = "redrund";
 inline constexpr int protocol_version = 1;
-
-// JSON-RPC 2.0's codes, then ours from its "server error" range -32000..-32099
-// (proto/README.md lists them with their meaning).
-enum class error_code : int {
-  parse_error = -32700,
-  invalid_request = -32600,
-  method_not_found = -32601,
-  invalid_params = -32602,
-  internal_error = -32603,
-  lua_error = -32000,
-  not_attached = -32001,
-  unauthorized = -32002,
-  not_found = -32003,
-  overloaded = -32004,
-  too_large = -32005,
-};
 
 struct rpc_error {
   error_code code = error_code::internal_error;

@@ -11,12 +11,12 @@ namespace redrund::proto {
 
 using nlohmann::json;
 
-std::string params_path(std::string_view field) { return "params" + detail::member_segment(field); }
-
-params_reader::params_reader(const json& params) {
+params_reader::params_reader(const json& params, std::string path) : path_(std::move(path)) {
   if (params.is_object()) params_ = &params;
-  else if (!params.is_null()) error_ = rpc_error::invalid_params("params", "expected an object of named parameters");
+  else if (!params.is_null()) error_ = rpc_error::invalid_params(path_, "expected an object of named parameters");
 }
+
+std::string params_reader::path_of(std::string_view field) const { return path_ + detail::member_segment(field); }
 
 const rpc_error& params_reader::error() const {
   REDRUND_ASSERT(error_.has_value());
@@ -24,7 +24,11 @@ const rpc_error& params_reader::error() const {
 }
 
 void params_reader::fail(std::string_view field, std::string_view problem) {
-  if (!error_) error_ = rpc_error::invalid_params(params_path(field), problem);
+  if (!error_) error_ = rpc_error::invalid_params(path_of(field), problem);
+}
+
+void params_reader::fail(const rpc_error& error) {
+  if (!error_) error_ = error;
 }
 
 const json* params_reader::find(std::string_view field, bool required) {
@@ -113,7 +117,7 @@ std::optional<value_list> params_reader::read_values(std::string_view field, con
   if (v == nullptr) return std::nullopt;
   result<value_list, lua_json_error> decoded = decode_values(*v, limits);
   if (!decoded) {
-    if (!error_) error_ = rpc_error{error_code::invalid_params, decoded.error().describe(params_path(field)), nullptr};
+    if (!error_) error_ = rpc_error{error_code::invalid_params, decoded.error().describe(path_of(field)), nullptr};
     return std::nullopt;
   }
   return std::move(decoded).value();

@@ -27,9 +27,11 @@ namespace redrund::proto {
 //   if (!p.ok()) return p.error();
 //
 // The optional_* reads return std::nullopt for an absent (or null) field without failing.
+// An object inside the params is read by a reader of its own, whose `path` names it
+// (params_reader create(raw, p.path_of("create")) names "params.create.position").
 class params_reader {
  public:
-  explicit params_reader(const nlohmann::json& params);
+  explicit params_reader(const nlohmann::json& params, std::string path = "params");
 
   bool ok() const { return !error_.has_value(); }
   const rpc_error& error() const;
@@ -71,6 +73,11 @@ class params_reader {
 
   // Records a problem found by the handler itself, with the same "params.field: " form.
   void fail(std::string_view field, std::string_view problem);
+  // Keeps a problem already described (a nested reader's), unless one is already kept.
+  void fail(const rpc_error& error);
+
+  // How messages name the field: "params.position", "params.create.modems".
+  std::string path_of(std::string_view field) const;
 
  private:
   const nlohmann::json* find(std::string_view field, bool required);
@@ -82,10 +89,8 @@ class params_reader {
   std::optional<value_list> read_values(std::string_view field, const lua_json_limits& limits, bool required);
 
   const nlohmann::json* params_ = nullptr;  // an object; nullptr reads as {}
+  std::string path_;                        // "params", or the nested object's path
   std::optional<rpc_error> error_;
 };
-
-// "params.name" for a field, as messages name it.
-std::string params_path(std::string_view field);
 
 }  // namespace redrund::proto

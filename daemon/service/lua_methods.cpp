@@ -22,10 +22,13 @@ const lua_argument channel{"channel", kind::integer, true, 0, channel_max};
 const lua_argument path{"path", kind::string};
 const lua_argument protocol{"protocol", kind::string, false};
 
+}  // namespace
+
 // Each method's chunk and arguments, in proto/README.md's order.
 const std::vector<method_entry>& lua_method_list() {
   static const std::vector<method_entry> methods = {
-      {"lua.eval", &rpc_service::run_lua_method, "", {{"args", kind::lua_values, false}}, lua_result::all_values},
+      {"lua.eval", &rpc_service::run_lua_method, "", {{"code", kind::chunk}, {"args", kind::lua_values, false}},
+       lua_result::all_values},
       {"modem.open", &rpc_service::run_lua_method, "local s, c = ... return peripheral.call(s, 'open', c)",
        {side, channel}},
       {"modem.close", &rpc_service::run_lua_method, "local s, c = ... return peripheral.call(s, 'close', c)",
@@ -70,16 +73,24 @@ const std::vector<method_entry>& lua_method_list() {
       {"fs.delete", &rpc_service::run_lua_method, "fs.delete(...)", {path}},
       {"event.queue", &rpc_service::run_lua_method,
        "local name, args = ... args = args or {} os.queueEvent(name, table.unpack(args, 1, args.n or #args))",
-       {{"name", kind::string}, {"args", kind::lua_value, false}}},
+       {{"name", kind::string}, {"args", kind::lua_array, false}}},
   };
   return methods;
 }
 
-// Reads one parameter into the chunk's argument list; false when it is missing or invalid.
-bool read_argument(proto::params_reader& params, const lua_argument& a, value_list& out,
+namespace {
+
+// Reads one parameter into the chunk's argument list (or, for the chunk itself, into `chunk`);
+// false when it is missing or invalid.
+bool read_argument(proto::params_reader& params, const lua_argument& a, std::string& chunk, value_list& out,
                    const proto::lua_json_limits& limits) {
   value v;
   switch (a.type) {
+    case kind::chunk: {
+      auto s = params.require_string(a.field);
+      if (s) chunk = std::move(*s);
+      return params.ok();
+    }
     case kind::string: {
       auto s = a.required ? params.require_string(a.field) : params.optional_string(a.field);
       if (s) v = value::of_string(std::move(*s));
@@ -102,7 +113,8 @@ bool read_argument(proto::params_reader& params, const lua_argument& a, value_li
       break;
     }
     case kind::lua_values: {
-      // Only as a method's sole argument: the decoded list is the whole argument list.
+      // Only as a method's sole argument (besides its chunk): the decoded list is the whole
+      // argument list.
       const nlohmann::json* raw = params.optional(a.field);
       if (raw == nullptr) return params.ok();
       auto decoded = raw->is_array() ? proto::decode_values(*raw, limits)
@@ -112,9 +124,12 @@ bool read_argument(proto::params_reader& params, const lua_argument& a, value_li
       else out = std::move(decoded.value());
       return params.ok();
     }
-    case kind::lua_value: {
+    case kind::lua_value:
+    case kind::lua_array: {
       const nlohmann::json* raw = a.required ? params.require(a.field) : params.optional(a.field);
-      if (raw != nullptr) {
+      if (raw != nullptr && a.type == kind::lua_array && !raw->is_array()) {
+        params.fail(a.field, "expected an array of values");
+      } else if (raw != nullptr) {
         auto decoded = proto::decode_value(*raw, out, limits);
         if (!decoded) params.fail(a.field, decoded.error().describe());
         else v = std::move(decoded.value());
@@ -144,12 +159,8 @@ std::optional<rpc_service::lua_call> rpc_service::prepare_lua_call(call& c) {
   if (target == nullptr) return std::nullopt;
   const method_entry& entry = *c.entry;
   lua_call run{target, std::string(entry.code), {}};
-  if (run.code.empty()) {  // lua.eval: the client's own chunk
-    auto given = c.params.require_string("code");
-    if (given) run.code = std::move(*given);
-  }
   for (const lua_argument& a : entry.arguments)
-    if (!read_argument(c.params, a, run.arguments, limits_.values)) break;
+    if (!read_argument(c.params, a, run.code, run.arguments, limits_.values)) break;
   if (!c.params.ok()) {
     fail(c, c.params.error());
     return std::nullopt;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string_view>
 #include <vector>
 
@@ -7,10 +8,17 @@
 
 namespace redrund {
 
-// How a JSON parameter becomes an argument of a Lua-backed method's chunk.
+// Computer ids, as `id` and other parameters naming a computer take them: CC's ids are
+// non-negative 32-bit integers.
+inline constexpr std::int64_t computer_id_max = 0x7fffffff;
+
+// How a JSON parameter becomes an argument of a Lua-backed method's chunk. Every such method
+// also takes `id`, its computer (an integer in [0, computer_id_max]), read first.
 struct lua_argument {
   // lua_values: a JSON array whose items become separate arguments (lua.eval's args).
-  enum class kind : std::uint8_t { string, integer, number, boolean, lua_value, lua_values };
+  // lua_array: a JSON array of Lua values, passed as one table (event.queue's args).
+  // chunk: a string that is the chunk itself, not an argument (lua.eval's code).
+  enum class kind : std::uint8_t { string, integer, number, boolean, lua_value, lua_values, lua_array, chunk };
   std::string_view field;
   kind type = kind::string;
   bool required = true;
@@ -32,6 +40,9 @@ struct method_entry {
 
 // Methods on sessions and the world (rpc_methods.cpp).
 const std::vector<method_entry>& session_method_list();
+// Methods that run a chunk in an attached computer (lua_methods.cpp); proto/methods.json
+// describes both lists (tests/unit/service/method_spec_test.cpp checks it against them).
+const std::vector<method_entry>& lua_method_list();
 
 // The method of that name, or nullptr.
 const method_entry* find_method(std::string_view name);

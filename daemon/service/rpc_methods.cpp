@@ -1,6 +1,8 @@
 // Session and world methods: attaching to computers (and creating them), describing them,
 // and the admin-only world changes.
 
+#include <algorithm>
+
 #include "service/method_table.hpp"
 
 namespace redrund {
@@ -8,7 +10,6 @@ namespace {
 
 using nlohmann::json;
 using proto::error_code;
-using proto::rpc_error;
 
 const char* kind_name(modem_kind kind) {
   switch (kind) {
@@ -19,28 +20,44 @@ const char* kind_name(modem_kind kind) {
   return "wireless";
 }
 
-// [{"side": "top", "type": "wireless" | "ender" | "wired", "cable": "..."}], as in scenarios.
-std::vector<modem_spec> read_modems(proto::params_reader& params, const json* raw) {
+// create.modems: [{"side": "top", "type": "wireless" | "ender" | "wired", "cable": "..."}], as in
+// scenarios. A problem is kept in `create` (the reader of params.create), naming the field.
+std::vector<modem_spec> read_modems(proto::params_reader& create) {
   std::vector<modem_spec> modems;
+  const json* raw = create.optional("modems");
   if (raw == nullptr) return modems;
   if (!raw->is_array() || raw->size() > 6) {
-    params.fail("create.modems", "expected an array of at most 6 modems");
+    create.fail("modems", "expected an array of at most 6 modems");
     return modems;
   }
-  for (std::size_t i = 0; i < raw->size(); ++i) {
-    const json& m = (*raw)[i];
-    const std::string at = "create.modems[" + std::to_string(i) + "]";
-    const int side = m.is_object() && m.value("side", json()).is_string() ? side_index(m["side"].get<std::string>()) : -1;
-    const std::string type = m.is_object() ? m.value("type", std::string("wireless")) : "";
-    modem_spec spec{side, modem_kind::wireless, m.is_object() ? m.value("cable", std::string()) : ""};
-    if (side < 0) params.fail(at + ".side", "expected one of bottom, top, back, front, right, left");
+  for (std::size_t i = 0; i < raw->size() && create.ok(); ++i) {
+    proto::params_reader modem((*raw)[i], create.path_of("modems") + "[" + std::to_string(i) + "]");
+    const auto side = modem.require_string("side");
+    const auto type = modem.optional_string("type").value_or("wireless");
+    modem_spec spec{side ? side_index(*side) : -1, modem_kind::wireless, modem.optional_string("cable").value_or("")};
+    if (spec.side < 0) modem.fail("side", "expected one of bottom, top, back, front, right, left");
     if (type == "ender") spec.kind = modem_kind::ender;
     else if (type == "wired") spec.kind = modem_kind::wired;
-    else if (type != "wireless") params.fail(at + ".type", "expected wireless, ender or wired");
-    if (spec.kind == modem_kind::wired && spec.cable.empty()) params.fail(at + ".cable", "a wired modem needs a cable name");
+    else if (type != "wireless") modem.fail("type", "expected wireless, ender or wired");
+    if (spec.kind == modem_kind::wired && spec.cable.empty()) modem.fail("cable", "a wired modem needs a cable name");
+    for (const modem_spec& earlier : modems)
+      if (spec.side >= 0 && earlier.side == spec.side) modem.fail("side", "another modem is on side " + *side);
+    if (!modem.ok()) create.fail(modem.error());
     modems.push_back(std::move(spec));
   }
   return modems;
+}
+
+// computer.attach's `events`: the names of the events to notify (none or empty: all).
+std::set<std::string> read_event_filter(proto::params_reader& params) {
+  std::set<std::string> names;
+  const json* events = params.optional("events");
+  if (events == nullptr) return names;
+  const bool all_names =
+      events->is_array() && std::all_of(events->begin(), events->end(), [](const json& name) { return name.is_string(); });
+  if (!all_names) params.fail("events", "expected an array of event names");
+  else for (const json& name : *events) names.insert(name.get<std::string>());
+  return names;
 }
 
 json describe(const computer& c, const network& net) {
@@ -76,20 +93,22 @@ void rpc_service::computer_attach(call& c) {
   const bool admin = !tokens_.admin.empty() && token && *token == tokens_.admin;
   if (!admin && !tokens_.client.empty() && (!token || *token != tokens_.client))
     return fail(c, {error_code::unauthorized, "a valid token is needed to attach (params.token)", nullptr});
+  // Read before anything changes, so that a call with a bad filter creates and attaches nothing.
+  std::set<std::string> events = read_event_filter(c.params);
+  if (!c.params.ok()) return fail(c, c.params.error());
   session& s = sessions_[c.client];
   computer* target = nullptr;
   if (const json* create = c.params.optional("create")) {
-    proto::params_reader spec(*create);
+    proto::params_reader spec(*create, c.params.path_of("create"));
     const auto label = spec.optional_string("label");
     const auto position = spec.require_vec3("position");
-    auto modems = read_modems(c.params, create->is_object() ? create->contains("modems") ? &(*create)["modems"] : nullptr : nullptr);
-    if (!spec.ok()) return fail(c, rpc_error::invalid_params("params.create", spec.error().message));
-    if (!c.params.ok()) return fail(c, c.params.error());
+    auto modems = read_modems(spec);
+    if (!spec.ok()) return fail(c, spec.error());
     std::string error;
     target = factory_.create_computer(label.value_or(""), placement{{(*position)[0], (*position)[1], (*position)[2]}, "overworld"},
                                       std::move(modems), error);
     if (target == nullptr) return fail(c, {error_code::overloaded, error, nullptr});
-  } else if (const auto id = c.params.optional_int("id", 0, 0x7fffffff)) {
+  } else if (const auto id = c.params.optional_int("id", 0, computer_id_max)) {
     target = sim_.find_computer(static_cast<std::uint32_t>(*id));
   } else if (const auto label = c.params.optional_string("label")) {
     for (const auto& [candidate_id, candidate] : sim_.computers())
@@ -101,13 +120,7 @@ void rpc_service::computer_attach(call& c) {
   if (target == nullptr) return fail(c, {error_code::not_found, "no such computer", nullptr});
   if (s.attached.size() >= limits_.attachments_max && s.attached.count(target->id()) == 0)
     return fail(c, {error_code::overloaded, "too many attachments for this client", nullptr});
-  attachment& a = s.attached[target->id()];
-  a.events.clear();
-  if (const json* events = c.params.optional("events")) {
-    if (!events->is_array()) return fail(c, rpc_error::invalid_params("params.events", "expected an array of event names"));
-    for (const json& name : *events)
-      if (name.is_string()) a.events.insert(name.get<std::string>());
-  }
+  s.attached[target->id()].events = std::move(events);
   s.authorized = true;
   respond(c, describe(*target, sim_.net()));
 }
@@ -130,9 +143,10 @@ void rpc_service::world_list(call& c) {
 
 void rpc_service::world_move(call& c) {
   if (!is_admin(c)) return;
-  const auto id = c.params.require_int("id", 0, 0x7fffffff);
+  const auto id = c.params.require_int("id", 0, computer_id_max);
   const auto position = c.params.require_vec3("position");
   const auto dimension = c.params.optional_string("dimension");
+  if (dimension && dimension->empty()) c.params.fail("dimension", "expected a dimension name");
   if (!c.params.ok()) return fail(c, c.params.error());
   if (sim_.find_computer(static_cast<std::uint32_t>(*id)) == nullptr)
     return fail(c, {error_code::not_found, "no such computer", nullptr});
@@ -143,7 +157,7 @@ void rpc_service::world_move(call& c) {
 
 void rpc_service::world_remove(call& c) {
   if (!is_admin(c)) return;
-  const auto id = c.params.require_int("id", 0, 0x7fffffff);
+  const auto id = c.params.require_int("id", 0, computer_id_max);
   if (!c.params.ok()) return fail(c, c.params.error());
   if (sim_.find_computer(static_cast<std::uint32_t>(*id)) == nullptr)
     return fail(c, {error_code::not_found, "no such computer", nullptr});

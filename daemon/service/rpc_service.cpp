@@ -47,7 +47,7 @@ void rpc_service::on_protocol_error(client_id client, error_code code, std::stri
 }
 
 void rpc_service::announce_shutdown() {
-  const std::string text = proto::make_notification("shutdown", json{{"reason", "the daemon is stopping"}}).dump();
+  const std::string text = proto::dump_json(proto::make_notification("shutdown", json{{"reason", "the daemon is stopping"}}));
   for (const auto& [client, s] : sessions_) outbox_.send(client, text);
 }
 
@@ -94,7 +94,7 @@ void rpc_service::fail(call& c, rpc_error error) {
 }
 
 computer* rpc_service::attached_computer(call& c) {
-  const auto id = c.params.require_int("id", 0, 0x7fffffff);
+  const auto id = c.params.require_int("id", 0, computer_id_max);
   if (!c.params.ok()) {
     fail(c, c.params.error());
     return nullptr;
@@ -124,7 +124,8 @@ void rpc_service::notify(std::uint32_t computer_id, const char* method, json par
     if (found == s.attached.end()) continue;
     if (event_name != nullptr && !found->second.events.empty() && found->second.events.count(*event_name) == 0)
       continue;
-    if (text.empty()) text = proto::make_notification(method, params).dump();
+    // Names and texts from Lua may hold any bytes: dump_json replaces invalid UTF-8.
+    if (text.empty()) text = proto::dump_json(proto::make_notification(method, params));
     ++stats_.notifications;
     // A client that cannot keep up is disconnected by the edge; its notifications are lost.
     if (!outbox_.send(client, text)) ++stats_.notifications_dropped;

@@ -1,5 +1,7 @@
 #include "world/simulation.hpp"
 
+#include <exception>
+
 #include "core/assert.hpp"
 
 namespace redrund {
@@ -29,9 +31,10 @@ computer& simulation::add_computer(computer_setup setup, output_sink& output, pl
 void simulation::remove_computer(std::uint32_t id) {
   // Shut down while the computer is still in the world, so its observers hear its tasks stop.
   if (computer* c = find_computer(id)) c->shutdown();
-  computers_.erase(id);
+  const bool removed = computers_.erase(id) > 0;
   events_this_tick_.erase(id);
   network_.remove_computer(id);
+  if (removed && on_removed_) on_removed_(id);
 }
 
 void simulation::move_computer(std::uint32_t id, placement where) { network_.place(id, std::move(where)); }
@@ -70,6 +73,24 @@ computer* simulation::find_computer(std::uint32_t id) {
   return found == computers_.end() ? nullptr : found->second.get();
 }
 
+namespace {
+
+// One computer's step, with the exception boundary of the simulation: an exception that
+// escapes stops that computer (with the error on its terminal), never the world.
+template <typename Step>
+std::size_t guarded_step(computer& c, Step&& step) {
+  try {
+    return step();
+  } catch (const std::exception& e) {
+    c.stop_after_fault(e.what());
+  } catch (...) {
+    c.stop_after_fault("unknown error");
+  }
+  return 1;  // the step did something: the computer stopped
+}
+
+}  // namespace
+
 std::size_t simulation::run_ready() {
   std::size_t total = 0;
   bool progressed = true;
@@ -81,7 +102,7 @@ std::size_t simulation::run_ready() {
       if (!c->has_pending_events()) continue;
       std::size_t& used = events_this_tick_[id];
       if (used >= c->limits().events_per_tick_max) continue;
-      const std::size_t ran = c->run_events(1);
+      const std::size_t ran = guarded_step(*c, [&] { return c->run_events(1); });
       used += ran;
       total += ran;
       progressed = progressed || ran > 0;
@@ -126,7 +147,7 @@ void simulation::advance_tick() {
     delayed_.erase(delayed_.begin());
     deliver(landing.first, std::move(landing.second), 0);
   }
-  for (auto& [id, c] : computers_) c->tick();
+  for (auto& [id, c] : computers_) guarded_step(*c, [&] { c->tick(); return std::size_t{0}; });
 }
 
 void simulation::skip_to_before(tick_t tick) {

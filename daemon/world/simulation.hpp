@@ -37,6 +37,8 @@ class simulation final : private computer_directory {
   computer& add_computer(computer_setup setup, output_sink& output, placement where = {},
                          const std::vector<modem_spec>& modems = {});
   void remove_computer(std::uint32_t id);
+  // Called with each removed computer's id, after it is gone (for whoever keeps its state).
+  void set_removal_observer(std::function<void(std::uint32_t)> on_removed) { on_removed_ = std::move(on_removed); }
   computer* find_computer(std::uint32_t id) override;
   const std::map<std::uint32_t, std::unique_ptr<computer>>& computers() const { return computers_; }
   // Moves a computer (its modems move with it).
@@ -83,6 +85,7 @@ class simulation final : private computer_directory {
   // Remote turnOn/shutdown/reboot requests, applied in order at the start of the next tick.
   std::vector<std::pair<std::uint32_t, power_action>> power_requests_;
   std::uint64_t power_requests_dropped_ = 0;
+  std::function<void(std::uint32_t)> on_removed_;
 };
 
 // Why a run stopped.

@@ -91,6 +91,17 @@ elapsed_ms=$(( ($(date +%s%N) - started) / 1000000 ))
 expect_contains "$work/out" "$(printf 'woke\t0.3')"
 [ "$elapsed_ms" -ge 300 ] || fail "--real-time finished a 0.3 s sleep in ${elapsed_ms} ms"
 
+# Bad input answered with a usage error, not a run that never ends or a silent success.
+expect_status 2 -- run --time-limit nan "$work/ok.lua"
+expect_contains "$work/err" "finite"
+expect_status 2 -- run "$work"
+expect_contains "$work/err" "cannot read"
+# Times and timers far beyond any range: Lua's error, or a timer that never fires.
+printf 'print(pcall(os.date, "%%Y", 1e300))\nprint(type(os.startTimer(1e300)), type(os.startTimer(-1e300)))\n' >"$work/far.lua"
+expect_status 0 -- run "$work/far.lua"
+expect_contains "$work/out" "out-of-bounds"
+expect_contains "$work/out" "$(printf 'number\tnumber')"
+
 # The bundled example runs.
 expect_status 0 -- run "$2/../config/examples/hello.lua" tester
 expect_contains "$work/out" "Hello, tester!"

@@ -97,6 +97,7 @@ expect_contains "$work/err" "cannot read"
 expect_status 2 -- test
 expect_status 2 -- test "$root/config/scenarios/gps.json" --seed lots
 expect_status 2 -- test "$root/config/scenarios/gps.json" --time-limit 0
+expect_status 2 -- test "$root/config/scenarios/gps.json" --time-limit nan
 expect_status 2 -- test "$root/config/scenarios/gps.json" --junit "$work/no/such/dir/report.xml"
 
 # --- JUnit ------------------------------------------------------------------------------

@@ -1,9 +1,10 @@
 // libFuzzer harness for the protocol decoder and the Lua value codec (design guide §8.6).
 // ctest replays it over tests/data/json-parsing (replay_main.cpp). To fuzz, with clang and
-// libFuzzer (from the repository root, one command line):
+// libFuzzer (from the repository root after a build in build/, whose configure step generates
+// the error-code header from proto/errors.schema.json; one command line):
 //
 //   clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -I daemon -I tests/unit
-//     tests/fuzz/proto_fuzz.cpp daemon/proto/*.cpp daemon/core/*.cpp -o proto_fuzz
+//     -I build/daemon/proto/generated tests/fuzz/proto_fuzz.cpp daemon/proto/*.cpp daemon/core/*.cpp -o proto_fuzz
 //   mkdir -p fuzz-corpus && ./proto_fuzz -max_total_time=60 fuzz-corpus tests/data/json-parsing
 //
 // Properties: nothing crashes; a frame decodes to requests or error responses; any JSON the

@@ -8,79 +8,30 @@
 
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <string>
 #include <vector>
 
 #include "app/temp_dir.hpp"
 #include "computer/rom.hpp"
 #include "computer/vfs.hpp"
+#include "support/vfs_fixture.hpp"
 
 using redrund::file_handle;
-using redrund::open_mode;
 using redrund::parse_open_mode;
 using redrund::seek_origin;
 using redrund::temp_dir;
 using redrund::vfs;
+using redrund::testing::disk;
+using redrund::testing::files_max;
+using redrund::testing::host_contents;
+using redrund::testing::mode;
+using redrund::testing::open_ok;
+using redrund::testing::read_file;
+using redrund::testing::tree;
+using redrund::testing::write_file;
 namespace stdfs = std::filesystem;
 
 namespace {
-
-constexpr std::size_t files_max = 128;
-
-// A computer directory (root) inside a scratch directory, with an "outside" directory next
-// to it holding a secret that nothing may reach.
-struct disk {
-  explicit disk(std::uint64_t capacity_bytes = 1'000'000)
-      : root(scratch.path() / "computer"), outside(scratch.path() / "outside") {
-    stdfs::create_directories(outside);
-    std::ofstream(outside / "secret.txt") << "secret";
-    files.emplace(root, capacity_bytes);
-  }
-  vfs& fs() { return *files; }
-
-  temp_dir scratch;
-  stdfs::path root;
-  stdfs::path outside;
-  std::optional<vfs> files;
-};
-
-open_mode mode(const char* name) { return *parse_open_mode(name); }
-
-file_handle open_ok(vfs& files, std::string_view path, const char* how) {
-  const auto opened = files.open(path, mode(how), files_max);
-  INFO(opened.error);
-  REQUIRE(opened.ok());
-  return opened.value;
-}
-
-void write_file(vfs& files, std::string_view path, std::string_view contents) {
-  const file_handle handle = open_ok(files, path, "wb");
-  REQUIRE(files.write(handle, contents).ok());
-  REQUIRE(files.close(handle).ok());
-}
-
-std::string read_file(vfs& files, std::string_view path) {
-  const file_handle handle = open_ok(files, path, "rb");
-  const auto all = files.read_all(handle);
-  files.close(handle);
-  return all.value;
-}
-
-std::string host_contents(const stdfs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-// Everything under the scratch directory, so a test can tell that nothing appeared outside.
-std::vector<std::string> tree(const stdfs::path& dir) {
-  std::vector<std::string> out;
-  for (const auto& entry : stdfs::recursive_directory_iterator(dir)) {
-    out.push_back(stdfs::relative(entry.path(), dir).string());
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
 
 std::string some_rom_file() {
   for (const auto& entry : redrund::rom_entries()) {

@@ -11,6 +11,9 @@ void open_sandboxed_libraries(lua_State* L);
 // coroutine.resume and coroutine.wrap that pass a preemption pause up to the host
 // (coroutine_api.cpp); part of the sandboxed libraries.
 void install_pausable_coroutines(lua_State* L);
+// Guards on library functions that could crash the process or escape the instruction
+// budget (library_guards.cpp); part of the sandboxed libraries.
+void install_library_guards(lua_State* L);
 // Native CC APIs: os, term, fs, peripheral, redstone/rs.
 void open_native_apis(lua_State* L);
 void open_os_api(lua_State* L);

@@ -3,9 +3,16 @@
 // Helpers shared by the thin Lua binding files in computer/api/. Only binding files and
 // lua_runtime include Lua headers; everything they call is Lua-free C++.
 //
-// Error discipline: Lua errors longjmp (Lua is compiled as C), so a binding must not raise
-// while an object with a destructor is alive in its frame. Check arguments first, do the
-// work in a helper that returns a result, destroy locals, then raise.
+// The Lua/C++ boundary (the rule, for every native function):
+// - Lua errors longjmp (Lua is compiled as C; built as C++ every coroutine yield would throw,
+//   30-45x slower), so a binding must not raise while an object with a destructor is alive in
+//   its frame. Check arguments first, do the C++ work in a scope (or a helper) that ends before
+//   anything is pushed or raised, then push or raise.
+// - A C++ exception must never unwind through Lua's C frames. Every native runs behind
+//   call_native: tables of natives go through set_functions, which installs the entry itself;
+//   a native pushed by hand (a closure with upvalues) is pushed as lua_entry<F>. An exception
+//   that escapes becomes a Lua error in that computer ("not enough memory" for bad_alloc),
+//   raised after the exception object is gone.
 
 #include <lua.hpp>
 
@@ -45,7 +52,38 @@ inline void push_string(lua_State* L, std::string_view text) {
   lua_pushlstring(L, text.data(), text.size());
 }
 
-// Sets t[name] = fn for the table at the top of the stack. [-0, +0]
+// Runs `function` and turns a C++ exception it throws into a Lua error.
+int call_native(lua_State* L, lua_CFunction function);
+
+// A native with the exception boundary, for natives pushed with lua_pushcclosure.
+template <lua_CFunction F>
+int lua_entry(lua_State* L) {
+  return call_native(L, F);
+}
+
+// Runs push(L) in protected mode, for pushing values that C++ objects of the caller's frame
+// still hold: a Lua error while pushing (out of memory, no stack) comes back here instead of
+// unwinding over those objects. Returns how many values push left on the stack, or -1 with the
+// error on the stack: the caller ends its objects' scope, then raises it with lua_error.
+template <typename Push>
+int push_protected(lua_State* L, Push&& push) {
+  struct erased_push {
+    Push* push;
+    static int run(lua_State* P) {
+      auto* self = static_cast<erased_push*>(lua_touserdata(P, 1));
+      lua_remove(P, 1);
+      return (*self->push)(P);
+    }
+  } erased{&push};
+  const int base = lua_gettop(L);
+  lua_pushcfunction(L, &erased_push::run);  // light C functions and userdata do not allocate
+  lua_pushlightuserdata(L, &erased);
+  if (lua_pcall(L, 1, LUA_MULTRET, 0) != LUA_OK) return -1;
+  return lua_gettop(L) - base;
+}
+
+// Sets t[name] = fn, behind call_native, for the table at the top of the stack. `functions`
+// must outlive the Lua state (they are static tables). [-0, +0]
 struct native_function {
   const char* name;
   lua_CFunction function;

@@ -330,8 +330,10 @@ int write_value(lua_State* L, bool newline) {
 int handle_write(lua_State* L) { return write_value(L, false); }
 int handle_write_line(lua_State* L) { return write_value(L, true); }
 
+// Replaces the file on the host with what was written so far (vfs.hpp, "Whole files").
 int handle_flush(lua_State* L) {
-  open_box(L);
+  const handle_box& box = open_box(L);
+  if (!stage(files_of(L).flush(box.id))) raise_staged(L);
   return 0;
 }
 
@@ -356,9 +358,9 @@ int handle_seek(lua_State* L) {
 }
 
 constexpr native_function read_methods[] = {
-    {"read", handle_read}, {"readLine", handle_read_line}, {"readAll", handle_read_all}};
+    {"read", lua_entry<handle_read>}, {"readLine", lua_entry<handle_read_line>}, {"readAll", lua_entry<handle_read_all>}};
 constexpr native_function write_methods[] = {
-    {"write", handle_write}, {"writeLine", handle_write_line}, {"flush", handle_flush}};
+    {"write", lua_entry<handle_write>}, {"writeLine", lua_entry<handle_write_line>}, {"flush", lua_entry<handle_flush>}};
 
 void add_method(lua_State* L, int box_index, const native_function& method) {
   lua_pushvalue(L, box_index);
@@ -370,14 +372,14 @@ void add_method(lua_State* L, int box_index, const native_function& method) {
 // append handles cannot seek. [-0, +1]
 void push_handle(lua_State* L, int box_index, const open_mode& mode) {
   lua_createtable(L, 0, 8);
-  add_method(L, box_index, {"close", handle_close});
+  add_method(L, box_index, {"close", lua_entry<handle_close>});
   if (mode.read) {
     for (const native_function& method : read_methods) add_method(L, box_index, method);
   }
   if (mode.write) {
     for (const native_function& method : write_methods) add_method(L, box_index, method);
   }
-  if (!mode.append) add_method(L, box_index, {"seek", handle_seek});
+  if (!mode.append) add_method(L, box_index, {"seek", lua_entry<handle_seek>});
 }
 
 // fs.open returns nil and CC's message when the file cannot be opened; only a bad mode raises.

@@ -26,10 +26,16 @@ int host_set_error_output(lua_State* L) {
 }
 
 int host_read_line(lua_State* L) {
-  // Copied into Lua before the optional's string is destroyed; nothing raises meanwhile.
-  if (auto line = computer_of(L).next_input_line()) push_string(L, *line);
-  else lua_pushnil(L);
-  return 1;
+  int pushed = 0;
+  {
+    const auto line = computer_of(L).next_input_line();
+    pushed = push_protected(L, [&](lua_State* P) {
+      if (line) push_string(P, *line);
+      else lua_pushnil(P);
+      return 1;
+    });
+  }
+  return pushed < 0 ? lua_error(L) : pushed;
 }
 
 // Loads a ROM file from its precompiled bytecode (only files under rom/, only the embedded
@@ -58,19 +64,23 @@ constexpr std::size_t task_text_bytes_max = 1024;
 int host_task_ended(lua_State* L) {
   static constexpr std::string_view statuses[] = {"running", "finished", "errored", "killed", "terminated",
                                                   "restarting"};
-  task_report report;
-  report.id = check_number(L, 1);
+  // Every check (which may raise) comes before the report exists.
+  const double id = check_number(L, 1);
   const auto name = opt_string(L, 2);
   const std::string_view status = check_string(L, 3);
   if (std::find(std::begin(statuses), std::end(statuses), status) == std::end(statuses))
     return luaL_error(L, "bad argument #3 (expected running, finished, errored, killed, terminated or restarting)");
-  report.status = std::string(status);
   const auto error = opt_string(L, 4);
   const auto key = opt_number(L, 5);
-  if (name) report.name = std::string(name->substr(0, task_text_bytes_max));
-  if (error) report.error = std::string(error->substr(0, task_text_bytes_max));
-  if (key && *key >= 1 && *key <= 0xffffffff) report.key = static_cast<std::uint32_t>(*key);
-  computer_of(L).report_task(report);
+  {
+    task_report report;
+    report.id = id;
+    report.status = std::string(status);
+    if (name) report.name = std::string(name->substr(0, task_text_bytes_max));
+    if (error) report.error = std::string(error->substr(0, task_text_bytes_max));
+    if (key && *key >= 1 && *key <= 0xffffffff) report.key = static_cast<std::uint32_t>(*key);
+    computer_of(L).report_task(report);
+  }
   return 0;
 }
 

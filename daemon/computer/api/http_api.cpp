@@ -151,7 +151,7 @@ int handle_close(lua_State* L) {
 // [-0, +2]: the handle, then the cell.
 void push_new_handle(lua_State* L, int url_index) {
   static constexpr std::pair<const char*, lua_CFunction> methods[] = {
-      {"receive", handle_receive}, {"send", handle_send}, {"close", handle_close}};
+      {"receive", lua_entry<handle_receive>}, {"send", lua_entry<handle_send>}, {"close", lua_entry<handle_close>}};
   lua_createtable(L, 0, 3);
   auto* cell = static_cast<connection_cell*>(lua_newuserdatauv(L, sizeof(connection_cell), 0));
   *cell = connection_cell{};

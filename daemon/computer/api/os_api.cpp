@@ -11,6 +11,7 @@
 #include "computer/api/binding.hpp"
 #include "computer/clock_math.hpp"
 #include "computer/computer.hpp"
+#include "computer/label.hpp"
 #include "computer/lua_value.hpp"
 
 namespace redrund {
@@ -153,9 +154,10 @@ int os_get_computer_label(lua_State* L) {
   return 1;
 }
 
+// CC's rules: the first 32 characters, unprintable ones replaced by '?' (computer/label.hpp).
 int os_set_computer_label(lua_State* L) {
   const auto label = opt_string(L, 1);
-  computer_of(L).set_label(label ? std::string(label->substr(0, 32)) : std::string());
+  computer_of(L).set_label(label ? normalise_label(*label) : std::string());
   return 0;
 }
 
@@ -190,6 +192,8 @@ void push_date_table(lua_State* L, const std::tm& t) {
 int os_date(lua_State* L) {
   std::string_view format = opt_string(L, 1).value_or("%c");
   const auto when = opt_number(L, 2);
+  // Converting a double beyond time_t's range is undefined: refused as Lua's os.date does.
+  if (when && !(*when > -9.0e18 && *when < 9.0e18)) return luaL_error(L, "bad argument #2 to 'date' (time out-of-bounds)");
   const std::time_t seconds = when ? static_cast<std::time_t>(*when)
                                    : static_cast<std::time_t>(computer_of(L).clock().utc_ms() / 1000);
   if (!format.empty() && format.front() == '!') format.remove_prefix(1);

@@ -25,6 +25,21 @@ void push_strings(lua_State* L, const std::vector<std::string>& strings) {
   }
 }
 
+// Pushes a list of strings that a C++ call returns, then raises what pushing raised (out of
+// memory) once the list is gone.
+template <typename Produce>
+int push_string_list(lua_State* L, Produce&& produce) {
+  int pushed = 0;
+  {
+    const std::vector<std::string> strings = produce();
+    pushed = push_protected(L, [&](lua_State* P) {
+      push_strings(P, strings);
+      return 1;
+    });
+  }
+  return pushed < 0 ? lua_error(L) : pushed;
+}
+
 // Each native below does its C++ work in a scope that ends before anything can raise.
 int peripheral_get_names(lua_State* L) {
   peripheral_bus* bus = computer_of(L).peripherals();
@@ -32,8 +47,7 @@ int peripheral_get_names(lua_State* L) {
     lua_newtable(L);
     return 1;
   }
-  push_strings(L, bus->names(computer_of(L).id()));
-  return 1;
+  return push_string_list(L, [&] { return bus->names(computer_of(L).id()); });
 }
 
 std::vector<std::string> types_of(lua_State* L, std::string_view name) {
@@ -52,10 +66,13 @@ int peripheral_get_type(lua_State* L) {
   int count = 0;
   {
     const auto types = types_of(L, name);
-    luaL_checkstack(L, static_cast<int>(types.size()) + 1, nullptr);
-    for (const auto& type : types) push_string(L, type);
-    count = static_cast<int>(types.size());
+    count = push_protected(L, [&](lua_State* P) {
+      luaL_checkstack(P, static_cast<int>(types.size()) + 1, nullptr);
+      for (const auto& type : types) push_string(P, type);
+      return static_cast<int>(types.size());
+    });
   }
+  if (count < 0) return lua_error(L);
   if (count == 0) lua_pushnil(L);
   return count == 0 ? 1 : count;
 }
@@ -81,39 +98,37 @@ int peripheral_get_methods(lua_State* L) {
     lua_pushnil(L);
     return 1;
   }
-  push_strings(L, bus->methods(computer_of(L).id(), name));
-  return 1;
+  return push_string_list(L, [&] { return bus->methods(computer_of(L).id(), name); });
 }
 
-// Makes the call and pushes its results, or leaves an error message on the stack.
-bool call_peripheral(lua_State* L, std::string_view name, std::string_view method, int& pushed) {
+// Makes the call and pushes its results (how many), or -1 with an error message on the
+// stack. Everything it pushes is pushed protected: its C++ values are alive meanwhile.
+int call_peripheral(lua_State* L, std::string_view name, std::string_view method) {
   peripheral_bus* bus = computer_of(L).peripherals();
   if (bus == nullptr) {
     lua_pushliteral(L, "No peripheral attached");
-    return false;
+    return -1;
   }
   const auto& limits = computer_of(L).limits();
   value_list arguments;
   const copy_result copied = copy_arguments(L, 3, arguments, {limits.value_depth_max, limits.value_bytes_max});
   if (!copied.ok) {
-    lua_pushstring(L, copied.error);
-    return false;
+    lua_pushstring(L, copied.error);  // a static message: nothing to leak if this raises
+    return -1;
   }
   const peripheral_result result = bus->call(computer_of(L).id(), name, method, arguments);
-  if (!result.ok) {
-    push_string(L, result.error);
-    return false;
-  }
-  pushed = push_values(L, result.results);
-  return true;
+  int pushed = push_protected(L, [&](lua_State* P) {
+    if (!result.ok) push_string(P, result.error);
+    return result.ok ? push_values(P, result.results) : 1;
+  });
+  return result.ok || pushed < 0 ? pushed : -1;
 }
 
 int peripheral_call(lua_State* L) {
   const auto name = check_string(L, 1);
   const auto method = check_string(L, 2);
-  int pushed = 0;
-  if (!call_peripheral(L, name, method, pushed)) return lua_error(L);
-  return pushed;
+  const int pushed = call_peripheral(L, name, method);
+  return pushed < 0 ? lua_error(L) : pushed;
 }
 
 constexpr native_function peripheral_functions[] = {

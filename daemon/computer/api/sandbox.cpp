@@ -151,6 +151,7 @@ void open_sandboxed_libraries(lua_State* L) {
   lua_pop(L, 1);
   install_randomseed(L);
   install_pausable_coroutines(L);
+  install_library_guards(L);
 }
 
 void open_native_apis(lua_State* L) {

@@ -1,6 +1,7 @@
 // The native terminal: CC's term methods over the headless terminal.
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 
 #include "computer/api/apis.hpp"
@@ -12,13 +13,12 @@ namespace {
 
 terminal& term_of(lua_State* L) { return computer_of(L).term(); }
 
-// CC colours are single bits 1..32768; anything else is "Colour out of range".
+// CC colours are the bits 1..32768. As CC, a number with several bits set takes its highest
+// (3 is orange); below 1 or past 0xFFFF is "Colour out of range".
 int check_colour_bit(lua_State* L, int arg) {
   const std::int64_t colour = check_integer(L, arg);
-  if (colour <= 0 || colour > 0xFFFF || (colour & (colour - 1)) != 0) raise_error(L, "Colour out of range");
-  int bit = 0;
-  while ((colour >> bit) != 1) ++bit;
-  return bit;
+  if (colour <= 0 || colour > 0xFFFF) raise_error(L, "Colour out of range");
+  return static_cast<int>(std::bit_width(static_cast<std::uint64_t>(colour))) - 1;
 }
 
 int term_write(lua_State* L) {

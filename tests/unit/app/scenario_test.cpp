@@ -112,7 +112,7 @@ TEST_CASE("top-level problems name their key", "[app]") {
   CHECK(has_error(R"({"computers": []})", "computers: expected at least one computer"));
   CHECK(has_error(R"({"computers": {}})", "computers: expected an array, got an object"));
   CHECK(has_error(one_computer("", R"("nmae": "x",)"),
-                  "nmae: unknown key (expected one of: $schema, name, seed, time_limit, world, computers, faults)"));
+                  "nmae: unknown key (expected one of: $schema, name, seed, time_limit, world, computers, faults, next_id)"));
   CHECK(has_error(one_computer("", R"("name": 3,)"), "name: expected a string, got a number"));
   CHECK(has_error(one_computer("", R"("seed": -1,)"), "seed: expected an integer between 0 and 18446744073709551615"));
   CHECK(has_error(one_computer("", R"("seed": 1.5,)"), "seed: expected an integer between 0 and 18446744073709551615"));

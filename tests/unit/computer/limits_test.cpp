@@ -5,18 +5,7 @@
 #include "support/sim_fixture.hpp"
 
 using redrund::testing::sim_fixture;
-
-namespace {
-
-redrund::computer_limits small_limits() {
-  redrund::computer_limits limits;
-  limits.memory_bytes_max = 4 * 1024 * 1024;
-  limits.timeout_soft_instructions = 2'000'000;
-  limits.timeout_hard_instructions = 1'000'000;
-  return limits;
-}
-
-}  // namespace
+using redrund::testing::small_limits;
 
 TEST_CASE("a memory bomb fails with 'not enough memory' in that computer only", "[limits]") {
   sim_fixture f;

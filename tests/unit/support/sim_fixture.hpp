@@ -37,6 +37,16 @@ class capture_output final : public output_sink {
   std::vector<captured_line> lines;
 };
 
+// Limits small enough that memory bombs and busy loops hit them in milliseconds: 2 million
+// instructions to the soft timeout, 1 million more to the hard abort.
+inline computer_limits small_limits(std::size_t memory_bytes_max = 4 * 1024 * 1024) {
+  computer_limits limits;
+  limits.memory_bytes_max = memory_bytes_max;
+  limits.timeout_soft_instructions = 2'000'000;
+  limits.timeout_hard_instructions = 1'000'000;
+  return limits;
+}
+
 class sim_fixture {
  public:
   explicit sim_fixture(std::uint64_t seed = 1) : seed_(seed), sim_(world_clock{}) {}
