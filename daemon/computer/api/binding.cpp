@@ -76,36 +76,32 @@ std::optional<bool> opt_boolean(lua_State* L, int arg) {
   return check_boolean(L, arg);
 }
 
-int call_native(lua_State* L, lua_CFunction function) {
-  // The message outlives the exception: the error is raised after the catch block has ended.
-  thread_local char message[256];
-  try {
-    return function(L);
-  } catch (const std::bad_alloc&) {
-    std::snprintf(message, sizeof message, "not enough memory");
-  } catch (const std::exception& e) {
-    std::snprintf(message, sizeof message, "%s", e.what());
-  } catch (...) {
-    std::snprintf(message, sizeof message, "internal error");
-  }
-  lua_pushstring(L, message);
-  return lua_error(L);
-}
-
 namespace {
 
-// The entry of every native in a table: the table entry is upvalue 1.
-int native_entry(lua_State* L) {
-  const auto* native = static_cast<const native_function*>(lua_touserdata(L, lua_upvalueindex(1)));
-  return call_native(L, native->function);
-}
+thread_local char native_failure[256];
 
 }  // namespace
 
+void describe_current_exception() noexcept {
+  try {
+    throw;
+  } catch (const std::bad_alloc&) {
+    std::snprintf(native_failure, sizeof native_failure, "not enough memory");
+  } catch (const std::exception& e) {
+    std::snprintf(native_failure, sizeof native_failure, "%s", e.what());
+  } catch (...) {
+    std::snprintf(native_failure, sizeof native_failure, "internal error");
+  }
+}
+
+int raise_native_failure(lua_State* L) {
+  lua_pushstring(L, native_failure);
+  return lua_error(L);
+}
+
 void set_functions(lua_State* L, const native_function* functions, std::size_t count) {
   for (std::size_t i = 0; i < count; ++i) {
-    lua_pushlightuserdata(L, const_cast<native_function*>(&functions[i]));
-    lua_pushcclosure(L, native_entry, 1);
+    lua_pushcfunction(L, functions[i].entry.function);
     lua_setfield(L, -2, functions[i].name);
   }
 }

@@ -9,10 +9,10 @@
 //   its frame. Check arguments first, do the C++ work in a scope (or a helper) that ends before
 //   anything is pushed or raised, then push or raise.
 // - A C++ exception must never unwind through Lua's C frames. Every native runs behind
-//   call_native: tables of natives go through set_functions, which installs the entry itself;
-//   a native pushed by hand (a closure with upvalues) is pushed as lua_entry<F>. An exception
-//   that escapes becomes a Lua error in that computer ("not enough memory" for bad_alloc),
-//   raised after the exception object is gone.
+//   lua_entry<F>: a table entry is written native<F> (nothing else compiles there), a native
+//   pushed by hand (a closure with upvalues) is pushed as lua_entry<F>. An exception that
+//   escapes becomes a Lua error in that computer ("not enough memory" for bad_alloc), raised
+//   after the exception object is gone.
 
 #include <lua.hpp>
 
@@ -52,14 +52,31 @@ inline void push_string(lua_State* L, std::string_view text) {
   lua_pushlstring(L, text.data(), text.size());
 }
 
-// Runs `function` and turns a C++ exception it throws into a Lua error.
-int call_native(lua_State* L, lua_CFunction function);
+// Called in a catch block: keeps the current exception's message (thread-local) for
+// raise_native_failure.
+void describe_current_exception() noexcept;
+// Raises the kept message as a Lua error ("not enough memory" for bad_alloc). Never returns.
+int raise_native_failure(lua_State* L);
 
-// A native with the exception boundary, for natives pushed with lua_pushcclosure.
+// A native with the exception boundary built in: a C++ exception becomes a Lua error, raised
+// after the exception object is gone. Costs nothing while nothing is thrown.
 template <lua_CFunction F>
 int lua_entry(lua_State* L) {
-  return call_native(L, F);
+  try {
+    return F(L);
+  } catch (...) {
+    describe_current_exception();
+  }
+  return raise_native_failure(L);
 }
+
+// A table entry's function: only `native<F>` makes one, so a native in a table cannot skip
+// the boundary (a plain function pointer does not compile there).
+struct native_entry {
+  lua_CFunction function;
+};
+template <lua_CFunction F>
+inline constexpr native_entry native{&lua_entry<F>};
 
 // Runs push(L) in protected mode, for pushing values that C++ objects of the caller's frame
 // still hold: a Lua error while pushing (out of memory, no stack) comes back here instead of
@@ -82,11 +99,10 @@ int push_protected(lua_State* L, Push&& push) {
   return lua_gettop(L) - base;
 }
 
-// Sets t[name] = fn, behind call_native, for the table at the top of the stack. `functions`
-// must outlive the Lua state (they are static tables). [-0, +0]
+// Sets t[name] = fn for the table at the top of the stack. [-0, +0]
 struct native_function {
   const char* name;
-  lua_CFunction function;
+  native_entry entry;
 };
 void set_functions(lua_State* L, const native_function* functions, std::size_t count);
 

@@ -358,13 +358,13 @@ int handle_seek(lua_State* L) {
 }
 
 constexpr native_function read_methods[] = {
-    {"read", lua_entry<handle_read>}, {"readLine", lua_entry<handle_read_line>}, {"readAll", lua_entry<handle_read_all>}};
+    {"read", native<handle_read>}, {"readLine", native<handle_read_line>}, {"readAll", native<handle_read_all>}};
 constexpr native_function write_methods[] = {
-    {"write", lua_entry<handle_write>}, {"writeLine", lua_entry<handle_write_line>}, {"flush", lua_entry<handle_flush>}};
+    {"write", native<handle_write>}, {"writeLine", native<handle_write_line>}, {"flush", native<handle_flush>}};
 
 void add_method(lua_State* L, int box_index, const native_function& method) {
   lua_pushvalue(L, box_index);
-  lua_pushcclosure(L, method.function, 1);
+  lua_pushcclosure(L, method.entry.function, 1);
   lua_setfield(L, -2, method.name);
 }
 
@@ -372,14 +372,14 @@ void add_method(lua_State* L, int box_index, const native_function& method) {
 // append handles cannot seek. [-0, +1]
 void push_handle(lua_State* L, int box_index, const open_mode& mode) {
   lua_createtable(L, 0, 8);
-  add_method(L, box_index, {"close", lua_entry<handle_close>});
+  add_method(L, box_index, {"close", native<handle_close>});
   if (mode.read) {
     for (const native_function& method : read_methods) add_method(L, box_index, method);
   }
   if (mode.write) {
     for (const native_function& method : write_methods) add_method(L, box_index, method);
   }
-  if (!mode.append) add_method(L, box_index, {"seek", lua_entry<handle_seek>});
+  if (!mode.append) add_method(L, box_index, {"seek", native<handle_seek>});
 }
 
 // fs.open returns nil and CC's message when the file cannot be opened; only a bad mode raises.
@@ -404,25 +404,25 @@ int fs_open(lua_State* L) {
 }
 
 constexpr native_function fs_functions[] = {
-    {"list", fs_list},
-    {"exists", fs_exists},
-    {"isDir", fs_is_dir},
-    {"isReadOnly", fs_is_read_only},
-    {"getSize", fs_get_size},
-    {"getFreeSpace", fs_get_free_space},
-    {"getCapacity", fs_get_capacity},
-    {"makeDir", fs_make_dir},
-    {"move", fs_move},
-    {"copy", fs_copy},
-    {"delete", fs_delete},
-    {"combine", fs_combine},
-    {"getName", fs_get_name},
-    {"getDir", fs_get_dir},
-    {"find", fs_find},
-    {"attributes", fs_get_attributes},
-    {"open", fs_open},
-    {"getDrive", fs_get_drive},
-    {"isDriveRoot", fs_is_drive_root},
+    {"list", native<fs_list>},
+    {"exists", native<fs_exists>},
+    {"isDir", native<fs_is_dir>},
+    {"isReadOnly", native<fs_is_read_only>},
+    {"getSize", native<fs_get_size>},
+    {"getFreeSpace", native<fs_get_free_space>},
+    {"getCapacity", native<fs_get_capacity>},
+    {"makeDir", native<fs_make_dir>},
+    {"move", native<fs_move>},
+    {"copy", native<fs_copy>},
+    {"delete", native<fs_delete>},
+    {"combine", native<fs_combine>},
+    {"getName", native<fs_get_name>},
+    {"getDir", native<fs_get_dir>},
+    {"find", native<fs_find>},
+    {"attributes", native<fs_get_attributes>},
+    {"open", native<fs_open>},
+    {"getDrive", native<fs_get_drive>},
+    {"isDriveRoot", native<fs_is_drive_root>},
 };
 
 }  // namespace

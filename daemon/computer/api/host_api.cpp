@@ -93,12 +93,12 @@ int host_set_eval_environment(lua_State* L) {
 }
 
 constexpr native_function host_functions[] = {
-    {"load_rom", host_load_rom},
-    {"set_eval_environment", host_set_eval_environment},
-    {"program_finished", host_program_finished},
-    {"set_error_output", host_set_error_output},
-    {"read_line", host_read_line},
-    {"task_ended", host_task_ended},
+    {"load_rom", native<host_load_rom>},
+    {"set_eval_environment", native<host_set_eval_environment>},
+    {"program_finished", native<host_program_finished>},
+    {"set_error_output", native<host_set_error_output>},
+    {"read_line", native<host_read_line>},
+    {"task_ended", native<host_task_ended>},
 };
 
 void push_startup(lua_State* L, const startup_program& startup) {
@@ -152,13 +152,13 @@ int redstone_set(lua_State* L) {
 }
 
 constexpr native_function redstone_functions[] = {
-    {"getSides", redstone_get_sides},       {"getInput", redstone_off},
-    {"getOutput", redstone_off},            {"setOutput", redstone_set},
-    {"getAnalogInput", redstone_zero},      {"getAnalogOutput", redstone_zero},
-    {"setAnalogOutput", redstone_set},      {"getAnalogueInput", redstone_zero},
-    {"getAnalogueOutput", redstone_zero},   {"setAnalogueOutput", redstone_set},
-    {"getBundledInput", redstone_zero},     {"getBundledOutput", redstone_zero},
-    {"setBundledOutput", redstone_set},     {"testBundledInput", redstone_off},
+    {"getSides", native<redstone_get_sides>},       {"getInput", native<redstone_off>},
+    {"getOutput", native<redstone_off>},            {"setOutput", native<redstone_set>},
+    {"getAnalogInput", native<redstone_zero>},      {"getAnalogOutput", native<redstone_zero>},
+    {"setAnalogOutput", native<redstone_set>},      {"getAnalogueInput", native<redstone_zero>},
+    {"getAnalogueOutput", native<redstone_zero>},   {"setAnalogueOutput", native<redstone_set>},
+    {"getBundledInput", native<redstone_zero>},     {"getBundledOutput", native<redstone_zero>},
+    {"setBundledOutput", native<redstone_set>},     {"testBundledInput", native<redstone_off>},
 };
 
 }  // namespace

@@ -234,8 +234,8 @@ int http_check_url(lua_State* L) {
 }
 
 constexpr native_function http_functions[] = {
-    {"websocket", http_websocket},
-    {"checkURL", http_check_url},
+    {"websocket", native<http_websocket>},
+    {"checkURL", native<http_check_url>},
 };
 
 // Drops handles whose connection has ended, so the registry does not keep them forever.

@@ -223,21 +223,21 @@ int os_date(lua_State* L) {
 }
 
 constexpr native_function os_functions[] = {
-    {"queueEvent", os_queue_event},
-    {"startTimer", os_start_timer},
-    {"cancelTimer", os_cancel_timer},
-    {"setAlarm", os_set_alarm},
-    {"cancelAlarm", os_cancel_alarm},
-    {"clock", os_clock},
-    {"time", os_time},
-    {"day", os_day},
-    {"epoch", os_epoch},
-    {"date", os_date},
-    {"getComputerID", os_get_computer_id},
-    {"getComputerLabel", os_get_computer_label},
-    {"setComputerLabel", os_set_computer_label},
-    {"shutdown", os_shutdown},
-    {"reboot", os_reboot},
+    {"queueEvent", native<os_queue_event>},
+    {"startTimer", native<os_start_timer>},
+    {"cancelTimer", native<os_cancel_timer>},
+    {"setAlarm", native<os_set_alarm>},
+    {"cancelAlarm", native<os_cancel_alarm>},
+    {"clock", native<os_clock>},
+    {"time", native<os_time>},
+    {"day", native<os_day>},
+    {"epoch", native<os_epoch>},
+    {"date", native<os_date>},
+    {"getComputerID", native<os_get_computer_id>},
+    {"getComputerLabel", native<os_get_computer_label>},
+    {"setComputerLabel", native<os_set_computer_label>},
+    {"shutdown", native<os_shutdown>},
+    {"reboot", native<os_reboot>},
 };
 
 }  // namespace

@@ -132,9 +132,9 @@ int peripheral_call(lua_State* L) {
 }
 
 constexpr native_function peripheral_functions[] = {
-    {"getNames", peripheral_get_names},  {"isPresent", peripheral_is_present},
-    {"getType", peripheral_get_type},    {"hasType", peripheral_has_type},
-    {"getMethods", peripheral_get_methods}, {"call", peripheral_call},
+    {"getNames", native<peripheral_get_names>},  {"isPresent", native<peripheral_is_present>},
+    {"getType", native<peripheral_get_type>},    {"hasType", native<peripheral_has_type>},
+    {"getMethods", native<peripheral_get_methods>}, {"call", native<peripheral_call>},
 };
 
 }  // namespace
