@@ -100,26 +100,31 @@ int guarded_xpcall(lua_State* L) {
 // Lua marks an object for finalization when it gets a metatable that has __gc at that moment.
 // The stock function (upvalue 1) is called while the metatable's __gc field is cleared, and
 // the field is put back afterwards: the program sees its metatable unchanged, and no
-// finalizer is ever registered. Protected, so the field is restored before an error goes on.
+// finalizer is ever registered. The field is read and written raw, as Lua looks it up, so the
+// metatable's own metamethods never run. Protected, so the field is restored before an error
+// goes on.
 int set_metatable_without_finalizer(lua_State* L) {
   lua_settop(L, 2);
   const bool table_metatable = lua_type(L, 2) == LUA_TTABLE;
-  if (!table_metatable || lua_getfield(L, 2, "__gc") == LUA_TNIL) {
-    if (table_metatable) lua_pop(L, 1);
-    lua_pushvalue(L, lua_upvalueindex(1));
-    lua_insert(L, 1);
-    lua_call(L, 2, 1);
-    return 1;
+  if (table_metatable) {
+    lua_pushliteral(L, "__gc");
+    lua_rawget(L, 2);
+  }
+  if (!table_metatable || lua_isnil(L, 3)) {
+    lua_settop(L, 2);
+    return call_stock(L);
   }
   // Stack: [object, mt, saved __gc]. Setting an existing field to nil and back never allocates.
+  lua_pushliteral(L, "__gc");
   lua_pushnil(L);
-  lua_setfield(L, 2, "__gc");
+  lua_rawset(L, 2);
   lua_pushvalue(L, lua_upvalueindex(1));
   lua_pushvalue(L, 1);
   lua_pushvalue(L, 2);
   const int status = lua_pcall(L, 2, 1, 0);
+  lua_pushliteral(L, "__gc");
   lua_pushvalue(L, 3);
-  lua_setfield(L, 2, "__gc");
+  lua_rawset(L, 2);
   if (status != LUA_OK) return lua_error(L);
   return 1;
 }

@@ -74,6 +74,23 @@ TEST_CASE("__gc metamethods are not run, as in CC: Tweaked", "[hostile][sandbox]
   CHECK(out == "true\ttrue\tafter");
 }
 
+TEST_CASE("setmetatable leaves a metatable's own metatable alone", "[hostile][sandbox]") {
+  // The __gc field is read and put back raw, as Lua itself looks it up: a metatable's own
+  // __index/__newindex never run and never change what the metatable holds.
+  sim_fixture f;
+  const auto out = run_beside_neighbour(f, R"(
+    local calls = 0
+    local watched = { __newindex = function(t, k, v) calls = calls + 1 rawset(t, "hijacked", v) end,
+                      __index = function(t, k) calls = calls + 1 if k == "__gc" then return print end end }
+    local with_gc = setmetatable({ __gc = function() end }, watched)
+    setmetatable({}, with_gc)
+    local without_gc = setmetatable({}, watched)
+    setmetatable({}, without_gc)
+    print(calls, rawget(with_gc, "__gc") ~= nil, rawget(with_gc, "hijacked"), rawget(without_gc, "__gc"))
+  )");
+  CHECK(out == "0\ttrue\tnil\tnil");
+}
+
 TEST_CASE("debug cannot reach into C functions or C frames", "[hostile][sandbox]") {
   sim_fixture f;
   const auto out = run_beside_neighbour(f, R"(
