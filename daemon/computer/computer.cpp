@@ -119,8 +119,14 @@ void computer::start_eval(std::string_view code, const value_list& args, std::fu
     held_evals_.push_back({std::string(code), args, std::move(done)});
     return;
   }
+  start_machine_eval(code, args, std::move(done));
+}
+
+void computer::start_machine_eval(std::string_view code, const value_list& args,
+                                  std::function<void(eval_outcome)> done) {
   machine_->start_eval(code, args, std::move(done));
-  if (machine_->hard_aborted()) return handle_machine_stop("Too long without yielding");
+  // An eval that ran into the hard abort takes the computer with it, as the top level's does.
+  if (machine_->hard_aborted()) return handle_machine_stop(std::string(timeout_message));
   apply_stop_request();
 }
 
@@ -128,9 +134,7 @@ void computer::start_held_evals() {
   while (machine_ && !machine_->paused() && !held_evals_.empty()) {
     held_eval next = std::move(held_evals_.front());
     held_evals_.erase(held_evals_.begin());
-    machine_->start_eval(next.code, next.args, std::move(next.done));
-    if (machine_->hard_aborted()) return handle_machine_stop("Too long without yielding");
-    apply_stop_request();
+    start_machine_eval(next.code, next.args, std::move(next.done));
   }
 }
 

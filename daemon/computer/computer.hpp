@@ -178,6 +178,9 @@ class computer {
   // starts held-back evals once no run is paused. False when the computer stopped.
   bool settle(const struct machine_result& result);
   void start_held_evals();
+  // Starts an eval on the running machine, then stops the computer if it ran into the hard
+  // abort, or applies os.shutdown/reboot.
+  void start_machine_eval(std::string_view code, const value_list& args, std::function<void(struct eval_outcome)> done);
 
   // lua.eval requests that came while a run was paused, started once it has finished.
   struct held_eval {

@@ -76,7 +76,7 @@ int push_event(lua_State* L) {
 
 // What a hard abort ends a run with: the computer is shut down, as CC's hard abort does.
 machine_result too_long_without_yielding() {
-  return {machine_result::status::aborted, "Too long without yielding"};
+  return {machine_result::status::aborted, std::string(timeout_message)};
 }
 
 // A traceback built without allocating in Lua: used when the VM may be out of memory.
@@ -311,7 +311,7 @@ void machine::count_instructions(lua_State* L, std::uint64_t instructions, bool 
     // host, so no pcall loop can hold on to the computer.
     lua_sethook(L, count_hook, LUA_MASKCOUNT, 1);
     lua_sethook(main_, count_hook, LUA_MASKCOUNT, 1);
-    lua_pushliteral(L, "Too long without yielding");
+    lua_pushlstring(L, timeout_message.data(), timeout_message.size());
     lua_error(L);
   }
   if (!soft_timeout_raised_ && instructions_since_yield_ > limits_.timeout_soft_instructions) {
@@ -319,7 +319,7 @@ void machine::count_instructions(lua_State* L, std::uint64_t instructions, bool 
     ++owner_.stats().timeouts_soft;
     if (at_position) luaL_where(L, 0);
     else lua_pushliteral(L, "");
-    lua_pushliteral(L, "Too long without yielding");
+    lua_pushlstring(L, timeout_message.data(), timeout_message.size());
     lua_concat(L, 2);
     lua_error(L);
   }

@@ -16,6 +16,9 @@ namespace redrund {
 
 class computer;
 
+// CC's message for a run that went too long without yielding (soft error and hard abort).
+inline constexpr std::string_view timeout_message = "Too long without yielding";
+
 // What one resume of the top-level coroutine ended in.
 struct machine_result {
   // paused: preempted mid-run (limits.slice_instructions); continue_run() goes on with it.

@@ -91,7 +91,7 @@ machine::step machine::step_eval(std::size_t index, int argument_count, bool con
   if (hard_abort_) {
     // Whatever the chunk did with the error (an xpcall may have swallowed it), it ends with
     // the abort, and the computer with it.
-    finish_eval(index, {false, "Too long without yielding", {}});
+    finish_eval(index, {false, std::string(timeout_message), {}});
     return step::ended;
   }
   if (paused) return step::paused;

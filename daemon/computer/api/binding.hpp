@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace redrund {
 
@@ -85,7 +86,7 @@ inline constexpr native_entry native{&lua_entry<F>};
 template <typename Push>
 int push_protected(lua_State* L, Push&& push) {
   struct erased_push {
-    Push* push;
+    std::remove_reference_t<Push>* push;
     static int run(lua_State* P) {
       auto* self = static_cast<erased_push*>(lua_touserdata(P, 1));
       lua_remove(P, 1);

@@ -174,7 +174,8 @@ std::uint64_t count_between(lua_Integer first, lua_Integer last) {
 }
 
 // The length the table functions will use: raw for a plain table, else through __len. False
-// for anything but a table (the stock function then reports the type).
+// for anything but a table (the stock function then reports the type). The stock function asks
+// __len again: a table with __len sees it called twice, the price of charging before the work.
 bool table_length(lua_State* L, lua_Integer& length) {
   if (lua_type(L, 1) != LUA_TTABLE) return false;
   if (lua_getmetatable(L, 1)) {

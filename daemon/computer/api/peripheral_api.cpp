@@ -113,7 +113,11 @@ int call_peripheral(lua_State* L, std::string_view name, std::string_view method
   value_list arguments;
   const copy_result copied = copy_arguments(L, 3, arguments, {limits.value_depth_max, limits.value_bytes_max});
   if (!copied.ok) {
-    lua_pushstring(L, copied.error);  // a static message: nothing to leak if this raises
+    // `arguments` is alive: even the message is pushed protected (either way an error is on top).
+    push_protected(L, [&](lua_State* P) {
+      lua_pushstring(P, copied.error);
+      return 1;
+    });
     return -1;
   }
   const peripheral_result result = bus->call(computer_of(L).id(), name, method, arguments);
