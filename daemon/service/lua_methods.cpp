@@ -15,7 +15,9 @@ using nlohmann::json;
 using proto::error_code;
 
 constexpr double channel_max = 65535;
-constexpr double id_max = 2147483647;
+
+// RedRun task ids count up from 1 in each computer.
+constexpr double task_id_max = 2147483647;
 
 const lua_argument side{"side", kind::string};
 const lua_argument channel{"channel", kind::integer, true, 0, channel_max};
@@ -39,7 +41,7 @@ const std::vector<method_entry>& lua_method_list() {
       {"rednet.open", &rpc_service::run_lua_method, "rednet.open(...)", {side}},
       {"rednet.close", &rpc_service::run_lua_method, "rednet.close(...)", {{"side", kind::string, false}}},
       {"rednet.send", &rpc_service::run_lua_method, "return rednet.send(...)",
-       {{"recipient", kind::integer, true, 0, id_max}, {"message", kind::lua_value, false}, protocol}},
+       {{"recipient", kind::integer, true, 0, computer_id_max}, {"message", kind::lua_value, false}, protocol}},
       {"rednet.broadcast", &rpc_service::run_lua_method, "rednet.broadcast(...)",
        {{"message", kind::lua_value, false}, protocol}},
       {"rednet.host", &rpc_service::run_lua_method, "rednet.host(...)", {{"protocol", kind::string}, {"hostname", kind::string}}},
@@ -59,10 +61,10 @@ const std::vector<method_entry>& lua_method_list() {
        {{"name", kind::string}, {"command", kind::string}, {"restart", kind::string, false}}},
       {"task.list", &rpc_service::run_lua_method, "return require('redrun').list()", {}},
       {"task.status", &rpc_service::run_lua_method, "return require('redrun').status(...)",
-       {{"task", kind::integer, true, 1, id_max}}},
-      {"task.kill", &rpc_service::run_lua_method, "require('redrun').kill(...)", {{"task", kind::integer, true, 1, id_max}}},
+       {{"task", kind::integer, true, 1, task_id_max}}},
+      {"task.kill", &rpc_service::run_lua_method, "require('redrun').kill(...)", {{"task", kind::integer, true, 1, task_id_max}}},
       {"task.terminate", &rpc_service::run_lua_method, "require('redrun').terminate(...)",
-       {{"task", kind::integer, true, 1, id_max}}},
+       {{"task", kind::integer, true, 1, task_id_max}}},
       {"fs.read", &rpc_service::run_lua_method,
        "local h, e = fs.open(..., 'rb') if not h then error(e, 0) end local d = h.readAll() h.close() return d or ''",
        {path}},
@@ -71,9 +73,8 @@ const std::vector<method_entry>& lua_method_list() {
        {path, {"data", kind::lua_value}}},
       {"fs.list", &rpc_service::run_lua_method, "return fs.list(...)", {path}},
       {"fs.delete", &rpc_service::run_lua_method, "fs.delete(...)", {path}},
-      {"event.queue", &rpc_service::run_lua_method,
-       "local name, args = ... args = args or {} os.queueEvent(name, table.unpack(args, 1, args.n or #args))",
-       {{"name", kind::string}, {"args", kind::lua_array, false}}},
+      {"event.queue", &rpc_service::run_lua_method, "os.queueEvent(...)",
+       {{"name", kind::string}, {"args", kind::lua_values, false}}},
   };
   return methods;
 }
@@ -113,25 +114,22 @@ bool read_argument(proto::params_reader& params, const lua_argument& a, std::str
       break;
     }
     case kind::lua_values: {
-      // Only as a method's sole argument (besides its chunk): the decoded list is the whole
-      // argument list.
-      const nlohmann::json* raw = params.optional(a.field);
-      if (raw == nullptr) return params.ok();
-      auto decoded = raw->is_array() ? proto::decode_values(*raw, limits)
-                                     : proto::result<value_list, proto::lua_json_error>(value_list{});
-      if (!raw->is_array()) params.fail(a.field, "expected an array of values");
-      else if (!decoded) params.fail(a.field, decoded.error().describe());
-      else out = std::move(decoded.value());
+      // The last argument, after arguments that hold no tables (checked by the method spec
+      // test): its values follow them as separate arguments, nils included.
+      auto decoded = params.optional_values(a.field, limits);
+      if (decoded) {
+        decoded->items.insert(decoded->items.begin(), std::make_move_iterator(out.items.begin()),
+                              std::make_move_iterator(out.items.end()));
+        out = std::move(*decoded);
+      }
       return params.ok();
     }
-    case kind::lua_value:
-    case kind::lua_array: {
+    case kind::lua_value: {
       const nlohmann::json* raw = a.required ? params.require(a.field) : params.optional(a.field);
-      if (raw != nullptr && a.type == kind::lua_array && !raw->is_array()) {
-        params.fail(a.field, "expected an array of values");
-      } else if (raw != nullptr) {
+      if (raw != nullptr) {
         auto decoded = proto::decode_value(*raw, out, limits);
-        if (!decoded) params.fail(a.field, decoded.error().describe());
+        if (!decoded)
+          params.fail(proto::rpc_error{error_code::invalid_params, decoded.error().describe(params.path_of(a.field)), nullptr});
         else v = std::move(decoded.value());
       }
       break;

@@ -15,10 +15,10 @@ inline constexpr std::int64_t computer_id_max = 0x7fffffff;
 // How a JSON parameter becomes an argument of a Lua-backed method's chunk. Every such method
 // also takes `id`, its computer (an integer in [0, computer_id_max]), read first.
 struct lua_argument {
-  // lua_values: a JSON array whose items become separate arguments (lua.eval's args).
-  // lua_array: a JSON array of Lua values, passed as one table (event.queue's args).
+  // lua_values: a JSON array whose items become separate arguments, after the ones before it
+  // (lua.eval's and event.queue's args); only last, after arguments that hold no tables.
   // chunk: a string that is the chunk itself, not an argument (lua.eval's code).
-  enum class kind : std::uint8_t { string, integer, number, boolean, lua_value, lua_values, lua_array, chunk };
+  enum class kind : std::uint8_t { string, integer, number, boolean, lua_value, lua_values, chunk };
   std::string_view field;
   kind type = kind::string;
   bool required = true;

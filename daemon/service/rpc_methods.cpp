@@ -48,14 +48,20 @@ std::vector<modem_spec> read_modems(proto::params_reader& create) {
   return modems;
 }
 
-// computer.attach's `events`: the names of the events to notify (none or empty: all).
+// computer.attach's `events`: the names of the events to notify (none or empty: all). Kept per
+// attachment for as long as it lasts, so bounded.
+constexpr std::size_t event_filter_names_max = 256;
+constexpr std::size_t event_name_bytes_max = 256;
+
 std::set<std::string> read_event_filter(proto::params_reader& params) {
   std::set<std::string> names;
   const json* events = params.optional("events");
   if (events == nullptr) return names;
-  const bool all_names =
-      events->is_array() && std::all_of(events->begin(), events->end(), [](const json& name) { return name.is_string(); });
-  if (!all_names) params.fail("events", "expected an array of event names");
+  const bool all_names = events->is_array() && events->size() <= event_filter_names_max &&
+                         std::all_of(events->begin(), events->end(), [](const json& name) {
+                           return name.is_string() && name.get_ref<const std::string&>().size() <= event_name_bytes_max;
+                         });
+  if (!all_names) params.fail("events", "expected an array of at most 256 event names of at most 256 bytes");
   else for (const json& name : *events) names.insert(name.get<std::string>());
   return names;
 }
@@ -89,16 +95,23 @@ const std::vector<method_entry>& session_method_list() {
 }
 
 void rpc_service::computer_attach(call& c) {
-  const auto token = c.params.optional_string("token");
+  // Read raw: a token of the wrong type is a wrong token (-32002), not a malformed call.
+  const json* given = c.params.optional("token");
+  const std::string* token = given != nullptr && given->is_string() ? given->get_ptr<const std::string*>() : nullptr;
   const bool admin = !tokens_.admin.empty() && token && *token == tokens_.admin;
-  if (!admin && !tokens_.client.empty() && (!token || *token != tokens_.client))
+  if ((given != nullptr && token == nullptr) || (!admin && !tokens_.client.empty() && (!token || *token != tokens_.client)))
     return fail(c, {error_code::unauthorized, "a valid token is needed to attach (params.token)", nullptr});
   // Read before anything changes, so that a call with a bad filter creates and attaches nothing.
   std::set<std::string> events = read_event_filter(c.params);
   if (!c.params.ok()) return fail(c, c.params.error());
   session& s = sessions_[c.client];
+  const auto too_many = [&](std::uint32_t id) {
+    return s.attached.size() >= limits_.attachments_max && s.attached.count(id) == 0;
+  };
   computer* target = nullptr;
   if (const json* create = c.params.optional("create")) {
+    // A new computer would be one attachment more: refused before it exists.
+    if (too_many(UINT32_MAX)) return fail(c, {error_code::overloaded, "too many attachments for this client", nullptr});
     proto::params_reader spec(*create, c.params.path_of("create"));
     const auto label = spec.optional_string("label");
     const auto position = spec.require_vec3("position");
@@ -118,8 +131,7 @@ void rpc_service::computer_attach(call& c) {
   }
   if (!c.params.ok()) return fail(c, c.params.error());
   if (target == nullptr) return fail(c, {error_code::not_found, "no such computer", nullptr});
-  if (s.attached.size() >= limits_.attachments_max && s.attached.count(target->id()) == 0)
-    return fail(c, {error_code::overloaded, "too many attachments for this client", nullptr});
+  if (too_many(target->id())) return fail(c, {error_code::overloaded, "too many attachments for this client", nullptr});
   s.attached[target->id()].events = std::move(events);
   s.authorized = true;
   respond(c, describe(*target, sim_.net()));

@@ -132,6 +132,23 @@ class HostileTest(unittest.TestCase):
         self.assertEqual(reply["error"]["code"], INVALID_PARAMS, reply)
         self.assertIn("params.create.modems[1].side", reply["error"]["message"])
 
+        # Event arguments keep their nils.
+        result(await attacker.call("event.queue", id=target, name="holes", args=[1, None, 3, None]))
+        queued = await attacker.wait_notification(
+            lambda n: n["method"] == "event" and n["params"]["name"] == "holes")
+        self.assertEqual(queued["params"]["args"], [1, None, 3, None])
+
+        # A client at its attachment limit cannot create a computer: the world does not grow.
+        for _ in range(64):
+            reply = await attacker.call("computer.attach", token=TOKEN, create={"position": [1, 64, 1]})
+            if "error" in reply:
+                break
+        self.assertEqual(reply["error"]["code"], -32004, reply)
+        before = len(result(await watcher.call("world.list"))["computers"])
+        reply = await attacker.call("computer.attach", token=TOKEN, create={"position": [1, 64, 1]})
+        self.assertEqual(reply["error"]["code"], -32004, reply)
+        self.assertEqual(len(result(await watcher.call("world.list"))["computers"]), before)
+
         listed = result(await watcher.call("world.list"))
         self.assertTrue(any((c["label"] or "").startswith("label") for c in listed["computers"]))
         await still_serving()
